@@ -1,0 +1,33 @@
+/**
+ * Two tiers (STYLE §6): `unit` needs nothing; `integration` talks to the real broker and database,
+ * which the global setup provisions (or reuses) when KAFKA_BROKERS / MONGO_URL are unset.
+ */
+const transform = { '^.+\\.tsx?$': ['@swc/jest', { jsc: { target: 'es2022' } }] };
+const moduleNameMapper = { '^@medlives/([^/]+)$': '<rootDir>/packages/$1/src' };
+const roots = ['<rootDir>/packages', '<rootDir>/apps', '<rootDir>/cdk8s', '<rootDir>/scripts', '<rootDir>/test'];
+
+module.exports = {
+  reporters: ['default', '<rootDir>/test/summary-reporter.js'],
+  projects: [
+    {
+      displayName: 'unit',
+      testEnvironment: 'node',
+      roots,
+      transform,
+      moduleNameMapper,
+      testMatch: ['**/*.test.ts'],
+      testPathIgnorePatterns: ['\\.int\\.test\\.ts$', '/node_modules/', '/dist/'],
+    },
+    {
+      displayName: 'integration',
+      testEnvironment: 'node',
+      roots,
+      transform,
+      moduleNameMapper,
+      testMatch: ['**/*.int.test.ts'],
+      testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+      globalSetup: '<rootDir>/test/global-setup.ts',
+      testTimeout: 120_000,
+    },
+  ],
+};

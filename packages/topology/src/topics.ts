@@ -1,0 +1,148 @@
+/**
+ * The one definition of MedLives topics (MISSION §2). Services, local infra, tests, the cdk8s app
+ * and the Helm chart all read it from here: no topic name is written anywhere else.
+ */
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export type Compression = 'gzip' | 'lz4';
+/** Kafka `cleanup.policy` values used by MedLives. */
+export type CleanupPolicy = 'delete' | 'compact,delete';
+
+/**
+ * Where a record key comes from: a top-level envelope field or a field of `data`.
+ * Kafka only orders records per partition, so the key decides what "in order" means.
+ */
+export type KeyPath = `envelope.${string}` | `data.${string}` | 'original';
+
+export interface TopicSpec {
+  /** Base name; environments may prefix it (see `resolveTopicName`). */
+  readonly name: string;
+  readonly partitions: number;
+  readonly retentionMs: number;
+  readonly compression: Compression;
+  readonly cleanupPolicy: CleanupPolicy;
+  readonly key: KeyPath;
+  /** Event types published on this topic (see @medlives/events). */
+  readonly eventTypes: readonly string[];
+  readonly description: string;
+}
+
+function topic(spec: TopicSpec): TopicSpec {
+  return Object.freeze({ ...spec, eventTypes: Object.freeze([...spec.eventTypes]) });
+}
+
+export const TOPICS = {
+  orderEvents: topic({
+    name: 'order-events',
+    partitions: 6,
+    retentionMs: 7 * DAY_MS,
+    compression: 'gzip',
+    cleanupPolicy: 'delete',
+    key: 'envelope.tenantCode',
+    eventTypes: ['order.created', 'order.updated', 'order.deleted'],
+    description: 'Order lifecycle: created, updated, (soft) deleted',
+  }),
+  statusUpdates: topic({
+    name: 'status-updates',
+    partitions: 4,
+    retentionMs: 7 * DAY_MS,
+    compression: 'gzip',
+    cleanupPolicy: 'delete',
+    key: 'envelope.tenantCode',
+    eventTypes: ['status.changed'],
+    description: 'Order status transitions following the status machine',
+  }),
+  deliveryTracking: topic({
+    name: 'delivery-tracking',
+    partitions: 8,
+    retentionMs: 1 * DAY_MS,
+    compression: 'lz4',
+    cleanupPolicy: 'delete',
+    key: 'data.deliveryBoyId',
+    eventTypes: ['delivery.location.update'],
+    description: 'High-frequency courier positions',
+  }),
+  inventoryEvents: topic({
+    name: 'inventory-events',
+    partitions: 3,
+    retentionMs: 7 * DAY_MS,
+    compression: 'gzip',
+    cleanupPolicy: 'delete',
+    key: 'data.productId',
+    eventTypes: ['stock.reserved', 'stock.reservation_failed', 'stock.released', 'stock.low'],
+    description: 'Stock reservations, releases and low-stock alerts',
+  }),
+  appointmentEvents: topic({
+    name: 'appointment-events',
+    partitions: 8,
+    retentionMs: 30 * DAY_MS,
+    compression: 'gzip',
+    cleanupPolicy: 'delete',
+    key: 'data.patientId',
+    eventTypes: [
+      'appointment.booked',
+      'appointment.updated',
+      'appointment.cancelled',
+      'appointment.completed',
+      'appointment.reminder',
+    ],
+    description: 'Clinic appointments',
+  }),
+  prescriptionEvents: topic({
+    name: 'prescription-events',
+    partitions: 4,
+    retentionMs: 30 * DAY_MS,
+    compression: 'gzip',
+    cleanupPolicy: 'delete',
+    key: 'data.patientId',
+    eventTypes: ['prescription.created', 'prescription.updated', 'prescription.cancelled'],
+    description: 'Prescriptions issued to patients',
+  }),
+  healthRecordEvents: topic({
+    name: 'health-record-events',
+    partitions: 4,
+    retentionMs: 90 * DAY_MS,
+    compression: 'gzip',
+    cleanupPolicy: 'delete',
+    key: 'data.patientId',
+    eventTypes: ['health_record.created', 'health_record.updated'],
+    description: 'Lab results, diagnoses and treatments',
+  }),
+  auditEvents: topic({
+    name: 'audit-events',
+    partitions: 12,
+    retentionMs: 365 * DAY_MS,
+    compression: 'gzip',
+    // compact keeps the newest record per subject beyond retention; delete still ages out the rest.
+    cleanupPolicy: 'compact,delete',
+    key: 'data.subjectId',
+    eventTypes: ['data.accessed', 'data.modified', 'login.attempt'],
+    description: 'Who accessed or changed which data',
+  }),
+} as const satisfies Record<string, TopicSpec>;
+
+export type TopicId = keyof typeof TOPICS;
+
+/** Dead-letter topics keep the original key; 14 days gives operators time to inspect and re-drive. */
+export const DLQ_RETENTION_MS = 14 * DAY_MS;
+export const DLQ_COMPRESSION: Compression = 'gzip';
+
+export function dlqTopic(groupId: string, partitions: number): TopicSpec {
+  return topic({
+    name: `${groupId}.dlq`,
+    partitions,
+    retentionMs: DLQ_RETENTION_MS,
+    compression: DLQ_COMPRESSION,
+    cleanupPolicy: 'delete',
+    // A dead letter keeps the key of the record that failed, so a re-drive lands in order.
+    key: 'original',
+    eventTypes: [],
+    description: `Messages ${groupId} could not process, with error headers`,
+  });
+}
+
+/** The topic that carries an event type, or undefined for an unknown type. */
+export function topicForEventType(eventType: string): TopicSpec | undefined {
+  return Object.values(TOPICS).find((t) => (t.eventTypes as readonly string[]).includes(eventType));
+}
