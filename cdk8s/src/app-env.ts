@@ -1,0 +1,40 @@
+import { TOPICS, type DeployableSpec } from '@medlives/topology';
+import type { EnvVar } from '../imports/k8s';
+import type { SecretFile } from './app-container';
+import { PASSWORD_KEY, SASL_MECHANISM, type KafkaCredentials } from './kafka-users';
+import type { PlatformValues } from './values';
+
+/** Keys inside the Secrets an installation provides (see charts/medlives/README.md). */
+export const SECRET_KEYS = { mongoUri: 'uri', apiKeys: 'api-keys', encryptionKey: 'encryption-key' } as const;
+
+/** Health-record details are encrypted at rest, so whoever consumes them holds the key. */
+export function needsEncryptionKey(d: DeployableSpec): boolean {
+  return d.group?.topics.includes(TOPICS.healthRecordEvents) ?? false;
+}
+
+function fromSecret(name: string, secretName: string, key: string): EnvVar {
+  return { name, valueFrom: { secretKeyRef: { name: secretName, key } } };
+}
+
+/** Per-app environment; KAFKA_BROKERS, TOPIC_PREFIX and LOG_LEVEL come from the platform ConfigMap. */
+export function appEnv(d: DeployableSpec, values: PlatformValues, credentials?: KafkaCredentials): EnvVar[] {
+  return [
+    { name: 'NODE_ENV', value: 'production' },
+    { name: 'PORT', value: String(d.httpPort) },
+    { name: 'KAFKA_CLIENT_ID', value: d.app },
+    fromSecret('MONGO_URL', values.secrets.mongoUri, SECRET_KEYS.mongoUri),
+    ...(needsEncryptionKey(d) ? [fromSecret('ENCRYPTION_KEY', values.secrets.encryptionKey, SECRET_KEYS.encryptionKey)] : []),
+    ...(credentials
+      ? [
+          { name: 'KAFKA_SASL_MECHANISM', value: SASL_MECHANISM },
+          { name: 'KAFKA_SASL_USERNAME', value: credentials.username },
+          fromSecret('KAFKA_SASL_PASSWORD', credentials.secretName, PASSWORD_KEY),
+        ]
+      : []),
+  ];
+}
+
+/** Files mounted from Secrets: the producer API reads its API keys from one. */
+export function appFiles(d: DeployableSpec, values: PlatformValues): SecretFile[] {
+  return d.kind === 'http-api' ? [{ secretName: values.secrets.apiKeys, key: SECRET_KEYS.apiKeys, envVar: 'API_KEYS_FILE' }] : [];
+}

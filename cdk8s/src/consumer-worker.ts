@@ -1,0 +1,108 @@
+import { resolveGroupId, resolveTopicName, type ConsumerGroupSpec } from '@medlives/topology';
+import { Construct } from 'constructs';
+import { ScaledObject, type ScaledObjectSpecTriggers } from '../imports/scaledobject-keda.sh';
+import { TriggerAuthentication } from '../imports/triggerauth-keda.sh';
+import type { NetworkPolicyEgressRule } from '../imports/k8s';
+import { medlivesContainer, type MedlivesContainerProps } from './app-container';
+import { asText } from './helm/markers';
+import type { KafkaCredentials } from './kafka-users';
+import { componentOf, workloadLabels } from './names';
+import type { WorkerValues } from './values';
+import { AppWorkload } from './workload';
+
+export interface ConsumerWorkerProps extends MedlivesContainerProps {
+  /** `<cluster>-kafka-bootstrap:9092`, as KEDA must reach it from its own namespace's view. */
+  readonly bootstrapServers: string;
+  readonly scaling: Pick<WorkerValues, 'minReplicas' | 'maxReplicas' | 'lagThreshold'>;
+  /** SASL credentials for KEDA's lag queries. @default - the listener needs none */
+  readonly credentials?: KafkaCredentials;
+  readonly egress: readonly NetworkPolicyEgressRule[];
+  /** Spread replicas across zones and nodes. @default false */
+  readonly spread?: boolean;
+  /** How often KEDA reads the lag, in seconds. @default 15 */
+  readonly pollingIntervalSeconds?: number;
+}
+
+/**
+ * One consumer group: a Deployment whose replica count belongs to KEDA (no `replicas` field), and
+ * a ScaledObject with one `kafka` trigger per consumed topic.
+ */
+export class ConsumerWorker extends Construct {
+  readonly name: string;
+  readonly group: ConsumerGroupSpec;
+
+  constructor(scope: Construct, id: string, props: ConsumerWorkerProps) {
+    super(scope, id);
+    const group = props.deployable.group;
+    if (!group) throw new Error(`${props.deployable.app} is not a consumer worker`);
+    this.group = group;
+    this.name = props.deployable.app;
+    const { container, volumes } = medlivesContainer(props);
+    const workload = new AppWorkload(this, 'workload', {
+      name: this.name,
+      component: componentOf(props.deployable),
+      container,
+      port: props.deployable.httpPort,
+      volumes,
+      egress: props.egress,
+      spread: props.spread ?? false,
+      // SIGTERM flushes the open batch, which may have waited up to maxWaitMs already.
+      terminationGracePeriodSeconds: 30 + Math.ceil(group.batch.maxWaitMs / 1000),
+    });
+
+    const metadata = { name: this.name, labels: workloadLabels(this.name, componentOf(props.deployable)) };
+    const auth = props.credentials
+      ? new TriggerAuthentication(this, 'trigger-auth', {
+          metadata,
+          spec: {
+            secretTargetRef: [{ parameter: 'password', name: props.credentials.secretName, key: 'password' }],
+            // The username is the KafkaUser's name; KEDA reads it from the worker's own env.
+            env: [{ parameter: 'username', name: 'KAFKA_SASL_USERNAME', containerName: this.name }],
+          },
+        })
+      : undefined;
+
+    new ScaledObject(this, 'scaler', {
+      metadata,
+      spec: {
+        scaleTargetRef: { name: workload.name },
+        pollingInterval: props.pollingIntervalSeconds ?? 15,
+        // >= 1: at zero replicas nobody commits offsets, and KEDA can miss lag it cannot attribute.
+        minReplicaCount: props.scaling.minReplicas,
+        maxReplicaCount: props.scaling.maxReplicas,
+        advanced: {
+          horizontalPodAutoscalerConfig: {
+            // Every replica change rebalances the whole group: scale up promptly, down slowly.
+            behavior: {
+              scaleUp: {
+                stabilizationWindowSeconds: 30,
+                policies: [{ type: 'Pods', value: 2, periodSeconds: 60 }],
+              },
+              scaleDown: {
+                stabilizationWindowSeconds: 300,
+                policies: [{ type: 'Pods', value: 1, periodSeconds: 120 }],
+              },
+            },
+          },
+        },
+        triggers: group.topics.map((topic): ScaledObjectSpecTriggers => ({
+          type: 'kafka',
+          metadata: {
+            bootstrapServers: props.bootstrapServers,
+            consumerGroup: resolveGroupId(group),
+            topic: resolveTopicName(topic),
+            lagThreshold: asText(props.scaling.lagThreshold),
+            // The group starts from the beginning of retention, so a new group's lag is the whole
+            // topic; `latest` would report no lag until the first commit.
+            offsetResetPolicy: 'earliest',
+            allowIdleConsumers: 'false',
+            // A replica per lagging partition at most: more could only sit idle.
+            limitToPartitionsWithLag: 'true',
+            ...(props.credentials ? { sasl: 'scram_sha512', tls: 'disable' } : {}),
+          },
+          ...(auth ? { authenticationRef: { name: auth.name } } : {}),
+        })),
+      },
+    });
+  }
+}

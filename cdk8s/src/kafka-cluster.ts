@@ -1,0 +1,167 @@
+import type { ProfileSpec } from '@medlives/topology';
+import { Construct } from 'constructs';
+import {
+  Kafka,
+  KafkaSpecKafkaAuthorizationType,
+  KafkaSpecKafkaListenersAuthenticationType,
+  KafkaSpecKafkaListenersType,
+  KafkaSpecKafkaMetricsConfigType,
+} from '../imports/kafka-kafka.strimzi.io';
+import {
+  KafkaNodePool,
+  KafkaNodePoolSpecResourcesLimits as Limit,
+  KafkaNodePoolSpecResourcesRequests as Request,
+  KafkaNodePoolSpecRoles as Role,
+  KafkaNodePoolSpecStorageType,
+  KafkaNodePoolSpecStorageVolumesKraftMetadata,
+  KafkaNodePoolSpecStorageVolumesType as VolumeType,
+  type KafkaNodePoolSpecStorage,
+} from '../imports/nodepool-kafka.strimzi.io';
+import { KAFKA_CLUSTER, KAFKA_PORT, bootstrapServers } from './names';
+import type { NodePoolValues, ResourceValues } from './values';
+
+/** Strimzi 1.2 runs Kafka 4.2.x and 4.3.x; the metadata version is pinned so upgrades are explicit. */
+export const KAFKA_VERSION = '4.2.1';
+export const KAFKA_METADATA_VERSION = '4.2-IV1';
+/** Three voters: the KRaft quorum survives the loss of one controller. */
+const CONTROLLER_QUORUM = 3;
+/** The Strimzi Metrics Reporter exports these families on each node's `tcp-prometheus` port. */
+const METRICS_ALLOW_LIST = ['kafka_server_.*', 'kafka_controller_.*', 'kafka_network_.*', 'kafka_log_.*'];
+
+export interface KafkaClusterProps {
+  /** Replication factor and min ISR come from here. */
+  readonly profile: ProfileSpec;
+  readonly brokers: NodePoolValues;
+  readonly controllers: NodePoolValues;
+  /** @default KAFKA_CLUSTER */
+  readonly name?: string;
+  /**
+   * One ephemeral node that is both controller and broker; otherwise dedicated controllers plus
+   * `replicationFactor` brokers on persistent JBOD volumes.
+   * @default profile.replicationFactor === 1
+   */
+  readonly singleNode?: boolean;
+  /** SCRAM-SHA-512 on the listener, ACL authorization and the User Operator. @default !singleNode */
+  readonly secure?: boolean;
+}
+
+/** A KRaft Kafka cluster managed by Strimzi: the `Kafka` resource and its KafkaNodePools. */
+export class KafkaCluster extends Construct {
+  readonly name: string;
+  readonly bootstrapServers: string;
+  readonly secure: boolean;
+  /** Kafka nodes (controllers and brokers) that export metrics. */
+  readonly nodeCount: number;
+
+  constructor(scope: Construct, id: string, props: KafkaClusterProps) {
+    super(scope, id);
+    const { profile } = props;
+    const singleNode = props.singleNode ?? profile.replicationFactor === 1;
+    this.name = props.name ?? KAFKA_CLUSTER;
+    this.bootstrapServers = bootstrapServers(this.name);
+    this.secure = props.secure ?? !singleNode;
+
+    if (singleNode) {
+      this.pool('dual-role', [Role.CONTROLLER, Role.BROKER], 1, props.brokers.resources, ephemeralStorage());
+      this.nodeCount = 1;
+    } else {
+      this.pool('controller', [Role.CONTROLLER], CONTROLLER_QUORUM, props.controllers.resources, persistentStorage(props.controllers));
+      this.pool('broker', [Role.BROKER], profile.replicationFactor, props.brokers.resources, persistentStorage(props.brokers));
+      this.nodeCount = CONTROLLER_QUORUM + profile.replicationFactor;
+    }
+
+    new Kafka(this, 'kafka', {
+      metadata: { name: this.name },
+      spec: {
+        kafka: {
+          version: KAFKA_VERSION,
+          metadataVersion: KAFKA_METADATA_VERSION,
+          listeners: [
+            {
+              name: 'plain',
+              port: KAFKA_PORT,
+              type: KafkaSpecKafkaListenersType.INTERNAL,
+              tls: false,
+              ...(this.secure
+                ? { authentication: { type: KafkaSpecKafkaListenersAuthenticationType.SCRAM_HYPHEN_SHA_HYPHEN_512 } }
+                : {}),
+            },
+          ],
+          ...(this.secure ? { authorization: { type: KafkaSpecKafkaAuthorizationType.SIMPLE } } : {}),
+          config: {
+            // Topics exist only as KafkaTopic resources; a typo must fail, not create a topic.
+            'auto.create.topics.enable': false,
+            'default.replication.factor': profile.replicationFactor,
+            'min.insync.replicas': profile.minInsyncReplicas,
+            'offsets.topic.replication.factor': profile.replicationFactor,
+            'transaction.state.log.replication.factor': profile.replicationFactor,
+            'transaction.state.log.min.isr': profile.minInsyncReplicas,
+          },
+          metricsConfig: {
+            type: KafkaSpecKafkaMetricsConfigType.STRIMZI_METRICS_REPORTER,
+            values: { allowList: METRICS_ALLOW_LIST },
+          },
+        },
+        entityOperator: {
+          topicOperator: {},
+          ...(this.secure ? { userOperator: {} } : {}),
+        },
+      },
+    });
+  }
+
+  private pool(name: string, roles: Role[], replicas: number, resources: ResourceValues, storage: KafkaNodePoolSpecStorage): void {
+    const spread = replicas > 1;
+    new KafkaNodePool(this, name, {
+      metadata: { name, labels: { 'strimzi.io/cluster': this.name } },
+      spec: {
+        replicas,
+        roles,
+        storage,
+        resources: {
+          requests: { cpu: Request.fromString(resources.requests.cpu), memory: Request.fromString(resources.requests.memory) },
+          limits: { cpu: Limit.fromString(resources.limits.cpu), memory: Limit.fromString(resources.limits.memory) },
+        },
+        ...(spread
+          ? {
+              template: {
+                pod: {
+                  // Replicas of a partition live on different brokers; spreading the brokers too
+                  // keeps a zone or node outage within what min ISR tolerates.
+                  topologySpreadConstraints: ['topology.kubernetes.io/zone', 'kubernetes.io/hostname'].map((topologyKey) => ({
+                    maxSkew: 1,
+                    topologyKey,
+                    whenUnsatisfiable: 'ScheduleAnyway',
+                    labelSelector: { matchLabels: { 'strimzi.io/cluster': this.name, 'strimzi.io/pool-name': name } },
+                  })),
+                },
+              },
+            }
+          : {}),
+      },
+    });
+  }
+}
+
+function ephemeralStorage(): KafkaNodePoolSpecStorage {
+  return {
+    type: KafkaNodePoolSpecStorageType.JBOD,
+    volumes: [{ id: 0, type: VolumeType.EPHEMERAL, kraftMetadata: KafkaNodePoolSpecStorageVolumesKraftMetadata.SHARED }],
+  };
+}
+
+function persistentStorage(pool: NodePoolValues): KafkaNodePoolSpecStorage {
+  return {
+    type: KafkaNodePoolSpecStorageType.JBOD,
+    volumes: [
+      {
+        id: 0,
+        type: VolumeType.PERSISTENT_HYPHEN_CLAIM,
+        size: pool.storageSize,
+        // A broker's log outlives its pod: deleting a node must not delete its data.
+        deleteClaim: false,
+        kraftMetadata: KafkaNodePoolSpecStorageVolumesKraftMetadata.SHARED,
+      },
+    ],
+  };
+}

@@ -1,0 +1,44 @@
+import type { DeployableSpec } from '@medlives/topology';
+
+/** The platform's name: the `part-of` label, the Kafka cluster and the prefix of shared objects. */
+export const PLATFORM = 'medlives';
+export const KAFKA_CLUSTER = PLATFORM;
+/** Strimzi's plain internal listener; clients bootstrap through `<cluster>-kafka-bootstrap`. */
+export const KAFKA_PORT = 9092;
+export const MONGO_PORT = 27017;
+export const CONFIG_MAP = `${PLATFORM}-config`;
+export const MONGODB = `${PLATFORM}-mongodb`;
+export const KAFKA_UI = 'kafka-ui';
+export const KAFKA_UI_PORT = 8080;
+/** The image's WORKDIR; `npm run build` writes `dist/<app>/main.js` under it. */
+export const WORKDIR = '/app';
+/** Non-root uid/gid the MedLives image runs as (the `node` user of the official images). */
+export const APP_UID = 1000;
+
+export type Component = 'api' | 'worker' | 'kafka-ui' | 'mongodb';
+
+export function bootstrapServers(cluster: string = KAFKA_CLUSTER): string {
+  return `${cluster}-kafka-bootstrap:${KAFKA_PORT}`;
+}
+
+/** Labels a Deployment selects its pods by: stable for the life of the workload. */
+export function selectorLabels(name: string): Record<string, string> {
+  return { 'app.kubernetes.io/name': name, 'app.kubernetes.io/part-of': PLATFORM };
+}
+
+export function workloadLabels(name: string, component: Component): Record<string, string> {
+  return { ...selectorLabels(name), 'app.kubernetes.io/component': component };
+}
+
+export function componentOf(d: DeployableSpec): Component {
+  return d.kind === 'http-api' ? 'api' : 'worker';
+}
+
+/** Labels Strimzi puts on every Kafka node pod of a cluster (brokers and controllers). */
+export function kafkaPodLabels(cluster: string = KAFKA_CLUSTER): Record<string, string> {
+  return { 'strimzi.io/cluster': cluster, 'strimzi.io/kind': 'Kafka' };
+}
+
+export function mainModule(app: string): string {
+  return `dist/${app}/main.js`;
+}

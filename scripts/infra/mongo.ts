@@ -1,0 +1,78 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import mongoose from 'mongoose';
+import { BIN_DIR, HOST, INFRA_SRC, MONGO_PORT, STATE_DIR } from './paths';
+import { InfraError, logFile, portOpen, requireTool, run, runningPid, startDaemon, waitUntil } from './proc';
+import type { ServiceState } from './kafka';
+
+const FERRET_SRC = join(INFRA_SRC, 'ferretdb');
+export const localMongoUrl = `mongodb://${HOST}:${MONGO_PORT}`;
+
+async function pings(url: string): Promise<boolean> {
+  const conn = mongoose.createConnection(url, { serverSelectionTimeoutMS: 1_500 });
+  try {
+    await conn.asPromise();
+    await conn.db!.admin().ping();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await conn.close().catch(() => undefined);
+  }
+}
+
+/** The binary is named after a hash of its sources, so editing them rebuilds it and nothing else does. */
+function ferretBinary(): string {
+  const hash = createHash('sha256');
+  for (const file of ['go.mod', 'go.sum', 'main.go']) hash.update(readFileSync(join(FERRET_SRC, file)));
+  return join(BIN_DIR, `ferretdb-${hash.digest('hex').slice(0, 12)}`);
+}
+
+async function onPath(command: string): Promise<boolean> {
+  try {
+    await run('sh', ['-c', `command -v ${command}`]);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * MISSION: a given MONGO_URL wins, then a real `mongod` on PATH, then FerretDB (SQLite backend)
+ * built from the Go module proxy.
+ */
+export async function mongoUp(log: (s: string) => void): Promise<ServiceState> {
+  const given = process.env.MONGO_URL;
+  if (given) {
+    if (!(await pings(given))) throw new InfraError('MONGO_URL is set but the server does not answer a ping');
+    return { name: 'mongo', url: given, state: 'external', detail: 'from MONGO_URL' };
+  }
+  for (const name of ['mongod', 'ferretdb']) {
+    const pid = runningPid(name);
+    if (pid !== undefined && (await pings(localMongoUrl))) return { name: 'mongo', url: localMongoUrl, state: 'reused', pid, detail: name };
+  }
+  if (await portOpen(HOST, MONGO_PORT)) {
+    if (await pings(localMongoUrl)) return { name: 'mongo', url: localMongoUrl, state: 'external', detail: 'a server not started by medlives' };
+    throw new InfraError(`port ${MONGO_PORT} is taken by something that does not speak MongoDB; set MEDLIVES_MONGO_PORT`);
+  }
+  if (await onPath('mongod')) {
+    const data = join(STATE_DIR, 'mongod');
+    mkdirSync(data, { recursive: true });
+    const pid = startDaemon('mongod', 'mongod', ['--dbpath', data, '--bind_ip', HOST, '--port', String(MONGO_PORT), '--quiet'], STATE_DIR);
+    await waitUntil(`mongod on ${localMongoUrl}`, () => pings(localMongoUrl), 60_000, logFile('mongod'));
+    return { name: 'mongo', url: localMongoUrl, state: 'started', pid, detail: 'mongod from PATH' };
+  }
+  const binary = ferretBinary();
+  if (!existsSync(binary)) {
+    await requireTool('go', ['version'], 'install Go 1.22+ (https://go.dev/dl or Debian golang) to build FerretDB, or set MONGO_URL');
+    log(`building FerretDB (SQLite backend) into ${binary}`);
+    mkdirSync(BIN_DIR, { recursive: true });
+    await run('go', ['build', '-trimpath', '-ldflags=-s -w', '-o', binary, '.'], { cwd: FERRET_SRC, env: { ...process.env, CGO_ENABLED: '0' } });
+  }
+  const data = join(STATE_DIR, 'ferretdb');
+  mkdirSync(data, { recursive: true });
+  const pid = startDaemon('ferretdb', binary, ['-listen', `${HOST}:${MONGO_PORT}`, '-data', data], STATE_DIR);
+  await waitUntil(`FerretDB on ${localMongoUrl}`, () => pings(localMongoUrl), 30_000, logFile('ferretdb'));
+  return { name: 'mongo', url: localMongoUrl, state: 'started', pid, detail: 'FerretDB v1 (SQLite)' };
+}

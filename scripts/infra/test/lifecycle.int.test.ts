@@ -1,0 +1,63 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+
+const exec = promisify(execFile);
+const REPO = resolve(__dirname, '..', '..', '..');
+const TSX = join(REPO, 'node_modules', '.bin', 'tsx');
+
+/**
+ * A second, isolated instance (own ports and state, same download cache) so the suite's shared
+ * servers are not disturbed while we prove up → up (reuse) → down (nothing left running).
+ */
+describe('npm run infra:up / infra:down', () => {
+  const state = mkdtempSync(join(tmpdir(), 'medlives-infra-'));
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    MEDLIVES_STATE: state,
+    MEDLIVES_KAFKA_PORT: String(29000 + Math.floor(Math.random() * 900) * 2),
+    MEDLIVES_MONGO_PORT: String(28000 + Math.floor(Math.random() * 900)),
+  };
+  delete env.KAFKA_BROKERS;
+  delete env.MONGO_URL;
+  const infra = (command: string) => exec(TSX, ['scripts/infra/cli.ts', command], { cwd: REPO, env, timeout: 300_000 });
+  const pid = (name: string) => Number(readFileSync(join(state, 'run', `${name}.pid`), 'utf8'));
+  const alive = (p: number) => {
+    try {
+      process.kill(p, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  afterAll(async () => {
+    await infra('down').catch(() => undefined);
+    rmSync(state, { recursive: true, force: true });
+  });
+
+  it('when run twice, then the second run reuses; when torn down, then no process is left', async () => {
+    const first = await infra('up');
+    expect(first.stderr).toMatch(/kafka: started/);
+    expect(first.stderr).toMatch(/mongo: started/);
+    expect(first.stdout).toContain(`export KAFKA_BROKERS=127.0.0.1:${env.MEDLIVES_KAFKA_PORT}`);
+    expect(first.stdout).toContain(`export MONGO_URL=mongodb://127.0.0.1:${env.MEDLIVES_MONGO_PORT}`);
+    expect(first.stderr).toMatch(/topics: 14 created/);
+    const pids = [pid('kafka'), pid('ferretdb')];
+
+    const second = await infra('up');
+    expect(second.stderr).toMatch(/kafka: reused/);
+    expect(second.stderr).toMatch(/mongo: reused/);
+    expect(second.stderr).toMatch(/topics: 0 created, 0 updated, 14 unchanged/);
+    expect([pid('kafka'), pid('ferretdb')]).toEqual(pids);
+
+    const status = await infra('status');
+    expect(status.stdout.match(/ up /g)).toHaveLength(2);
+
+    await infra('down');
+    expect(pids.filter(alive)).toEqual([]);
+    await expect(infra('status')).rejects.toMatchObject({ code: 3 });
+  });
+});

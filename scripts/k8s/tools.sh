@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Builds the local Kubernetes toolchain into ${MEDLIVES_CACHE:-~/.cache/medlives}/bin, only what is missing
+# or was built from other pins. Usage: scripts/k8s/tools.sh [tool...]   (default: all)
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+bin=${MEDLIVES_CACHE:-$HOME/.cache/medlives}/bin
+HELM_VERSION=v3.22.0
+
+command -v go >/dev/null || { echo "tools.sh: Go >= 1.26 is needed to build kube-apiserver/kubectl/etcd/helm/tilt (https://go.dev/dl/)" >&2; exit 1; }
+mkdir -p "$bin/.stamps"
+
+k8s=$(sed -n 's/^require k8s.io\/kubernetes \(v[^ ]*\).*/\1/p' "$here/go/kube/go.mod")
+minor=${k8s#v1.}; minor=${minor%%.*}
+kver="-X k8s.io/component-base/version.gitVersion=$k8s -X k8s.io/client-go/pkg/version.gitVersion=$k8s
+ -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/client-go/pkg/version.gitMajor=1
+ -X k8s.io/component-base/version.gitMinor=$minor -X k8s.io/client-go/pkg/version.gitMinor=$minor
+ -X k8s.io/component-base/version.gitTreeState=clean -X k8s.io/client-go/pkg/version.gitTreeState=clean"
+
+# build NAME STAMP CMD... : CMD must write "$out"; skipped when $bin/NAME exists with the same STAMP.
+build() {
+  local name=$1 stamp=$2; shift 2
+  if [[ -x $bin/$name && $(cat "$bin/.stamps/$name" 2>/dev/null) == "$stamp" ]]; then
+    echo "$name: cached ($stamp)"; return
+  fi
+  local t0=$SECONDS; out=$bin/.$name.tmp
+  "$@"
+  mv -f "$out" "$bin/$name"; echo "$stamp" > "$bin/.stamps/$name"
+  echo "$name: built in $((SECONDS - t0))s ($stamp)"
+}
+modbuild() { # modbuild DIR PKG [LDFLAGS]: build PKG with the pins of go/DIR/go.mod
+  (cd "$here/go/$1" && go build -mod=readonly -trimpath -ldflags="-s -w ${3:-}" -o "$out" "$2")
+}
+helmbuild() { # go install keeps helm's own pins; GOBIN is a temp dir so only a finished binary lands in $bin
+  local d; d=$(mktemp -d)
+  GOBIN=$d go install -trimpath -ldflags="-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION" "helm.sh/helm/v3/cmd/helm@$HELM_VERSION"
+  mv "$d/helm" "$out"; rmdir "$d"
+}
+modstamp() { cat "$here/go/$1/go.mod" "$here/go/$1/go.sum" | sha256sum | cut -c1-12; }
+
+want=${*:-kube-apiserver kubectl etcd helm tilt}
+for t in $want; do
+  case $t in
+    kube-apiserver) build kube-apiserver "$k8s-$(modstamp kube)" modbuild kube k8s.io/kubernetes/cmd/kube-apiserver "$kver" ;;
+    kubectl) build kubectl "$k8s-$(modstamp kube)" modbuild kube k8s.io/kubernetes/cmd/kubectl "$kver" ;;
+    etcd) build etcd "$(modstamp kube)" modbuild kube go.etcd.io/etcd/server/v3 ;;
+    helm) build helm "$HELM_VERSION" helmbuild ;;
+    # tilt@v0.34.0 is absent from sum.golang.org (404), so its hashes are trusted from go/tilt/go.sum.
+    tilt) GONOSUMDB=github.com/tilt-dev build tilt "$(modstamp tilt)" modbuild tilt github.com/tilt-dev/tilt/cmd/tilt ;;
+    *) echo "tools.sh: unknown tool $t" >&2; exit 2 ;;
+  esac
+done
