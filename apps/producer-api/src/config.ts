@@ -1,0 +1,68 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { CommonEnv, KafkaEnv, MongoEnv, parseConfig } from '@medlives/runtime';
+
+export const WRITE_MODES = ['kafka', 'dual', 'direct'] as const;
+export type WriteMode = (typeof WRITE_MODES)[number];
+
+const bytes = z
+  .string()
+  .regex(/^\d+(kb|mb)?$/i, 'must be a byte count like 262144, 256kb or 1mb')
+  .transform((v) => {
+    const n = Number.parseInt(v, 10);
+    return /kb$/i.test(v) ? n * 1024 : /mb$/i.test(v) ? n * 1024 * 1024 : n;
+  });
+
+export const ApiEnv = z
+  .object({
+    PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
+    /** kafka (default) | dual (Kafka + direct insert, migration) | direct (old design, rollback and baseline). */
+    WRITE_MODE: z.enum(WRITE_MODES).default('kafka'),
+    /** `tenantCode:key,…` and `admin:key` for the admin role. */
+    API_KEYS: z.string().optional(),
+    /** A mounted Secret file with the same format (one entry per line or comma-separated). */
+    API_KEYS_FILE: z.string().optional(),
+    BODY_LIMIT: bytes.default(256 * 1024),
+    PUBLISH_TIMEOUT_MS: z.coerce.number().int().positive().default(2_000),
+    PUBLISH_LINGER_MS: z.coerce.number().int().min(0).default(2),
+    PUBLISH_MAX_BATCH: z.coerce.number().int().positive().default(500),
+    RATE_LIMIT_PER_SECOND: z.coerce.number().positive().default(500),
+    RATE_LIMIT_BURST: z.coerce.number().positive().default(1_000),
+    IDEMPOTENCY_TTL_HOURS: z.coerce.number().positive().default(24),
+  })
+  .merge(KafkaEnv)
+  .merge(MongoEnv)
+  .merge(CommonEnv)
+  .superRefine((env, ctx) => {
+    if (!env.API_KEYS && !env.API_KEYS_FILE) {
+      ctx.addIssue({ code: 'custom', path: ['API_KEYS'], message: 'set API_KEYS or API_KEYS_FILE' });
+    }
+  });
+
+export type ApiConfig = z.output<typeof ApiEnv> & { apiKeys: ApiKey[] };
+
+export interface ApiKey {
+  key: string;
+  tenantCode: string;
+  role: 'tenant' | 'admin';
+}
+
+export function parseApiKeys(text: string): ApiKey[] {
+  const entries = text
+    .split(/[,\n]/)
+    .map((e) => e.trim())
+    .filter(Boolean);
+  return entries.map((entry) => {
+    const at = entry.indexOf(':');
+    const tenant = entry.slice(0, at);
+    const key = entry.slice(at + 1);
+    if (at <= 0 || key.length < 8) throw new Error(`API key entry "${tenant || entry.slice(0, 4)}…" must be tenantCode:key with a key of 8+ characters`);
+    return { key, tenantCode: tenant, role: tenant === 'admin' ? 'admin' : 'tenant' };
+  });
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
+  const parsed = parseConfig(ApiEnv, env);
+  const text = parsed.API_KEYS_FILE ? readFileSync(parsed.API_KEYS_FILE, 'utf8') : (parsed.API_KEYS ?? '');
+  return { ...parsed, apiKeys: parseApiKeys(text) };
+}

@@ -1,0 +1,135 @@
+import { z } from 'zod';
+import { Id } from '@medlives/events';
+import { CreateProductBody, StockMoveBody } from '../store/products';
+import { WRITE_ROUTES, type WriteRoute } from './write-routes';
+
+type JsonSchema = Record<string, unknown> & { properties?: Record<string, unknown>; required?: string[] };
+
+const json = (schema: z.ZodType): JsonSchema => {
+  const out = z.toJSONSchema(schema, { io: 'input', target: 'draft-2020-12', unrepresentable: 'any' }) as JsonSchema;
+  delete out.$schema;
+  return out;
+};
+
+/** The documented body of a write route, derived from its event data schema (never written twice). */
+export function bodySchema(route: WriteRoute): JsonSchema {
+  if (route.customBody) return json(route.customBody.schema);
+  const data = json(route.dataSchema);
+  if (route.bodyAt === 'changes') return (data.properties?.changes as JsonSchema) ?? {};
+  const properties = { ...(data.properties ?? {}) };
+  for (const field of Object.keys(route.pathFields)) delete properties[field];
+  const optional = new Set(['tenantCode', ...(route.generatedId ? [route.generatedId.field] : [])]);
+  // Admin keys name the tenant they act for; tenant keys may repeat their own.
+  properties.tenantCode ??= { type: 'string' };
+  return { ...data, properties, required: (data.required ?? []).filter((f) => !optional.has(f) && !(f in route.pathFields)) };
+}
+
+const ErrorBody = {
+  type: 'object',
+  required: ['error'],
+  properties: {
+    error: {
+      type: 'object',
+      required: ['code', 'message'],
+      properties: {
+        code: { type: 'string' },
+        message: { type: 'string' },
+        correlationId: { type: 'string' },
+        issues: { type: 'array', items: { type: 'object', required: ['path', 'message'], properties: { path: { type: 'string' }, message: { type: 'string' } } } },
+      },
+    },
+  },
+};
+
+const errors = (...codes: number[]) =>
+  Object.fromEntries(codes.map((c) => [String(c), { description: ERROR_TEXT[c] ?? 'error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } }]));
+
+const ERROR_TEXT: Record<number, string> = {
+  400: 'Malformed JSON or header',
+  401: 'Missing or unknown API key',
+  403: 'The key may not act for that tenant',
+  404: 'Unknown resource',
+  409: 'Conflict with the current state',
+  413: 'Body larger than the limit',
+  415: 'Body is not application/json',
+  422: 'Schema violation; `issues` names every bad field',
+  429: 'Tenant rate limit exceeded (see Retry-After)',
+  503: 'Kafka or MongoDB unavailable (see Retry-After)',
+};
+
+const WRITE_ERRORS = [400, 401, 403, 409, 413, 415, 422, 429, 503];
+
+function pathParams(path: string) {
+  return [...path.matchAll(/:(\w+)/g)].map(([, name]) => ({ name, in: 'path', required: true, schema: json(Id) }));
+}
+
+const oasPath = (path: string) => `/api/v1${path.replace(/:(\w+)/g, '{$1}')}`;
+
+export function openApiDocument(): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  const add = (method: string, path: string, operation: Record<string, unknown>) => {
+    paths[oasPath(path)] = { ...(paths[oasPath(path)] ?? {}), [method]: { parameters: pathParams(path), ...operation } };
+  };
+  for (const route of WRITE_ROUTES) {
+    const accepted = { type: 'object', required: ['eventId', route.entityIdField, 'status'], properties: { eventId: { type: 'string', format: 'uuid' }, [route.entityIdField]: { type: 'string' }, status: { const: 'accepted' }, correlationId: { type: 'string' } } };
+    add(route.method, route.path, {
+      operationId: route.operationId,
+      summary: `${route.summary} (publishes ${route.eventType})`,
+      tags: [route.tag],
+      parameters: [...pathParams(route.path), { name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,128}$' } }],
+      requestBody: { required: !route.bodyOptional, content: { 'application/json': { schema: bodySchema(route) } } },
+      responses: { '202': { description: 'Accepted: Kafka acknowledged the event', content: { 'application/json': { schema: accepted } } }, ...errors(...WRITE_ERRORS) },
+    });
+  }
+  const product = { $ref: '#/components/schemas/Product' };
+  add('post', '/products', {
+    operationId: 'createProduct', summary: 'Create a product with stock', tags: ['products'],
+    requestBody: { required: true, content: { 'application/json': { schema: json(CreateProductBody.extend({ tenantCode: z.string().optional() })) } } },
+    responses: { '201': { description: 'Created', content: { 'application/json': { schema: product } } }, ...errors(400, 401, 403, 409, 413, 415, 422, 429, 503) },
+  });
+  add('get', '/products/:productId', {
+    operationId: 'getProduct', summary: 'Read a product and its stock', tags: ['products'],
+    responses: { '200': { description: 'The product', content: { 'application/json': { schema: product } } }, ...errors(401, 404, 422, 429, 503) },
+  });
+  for (const action of ['reserve', 'release'] as const) {
+    add('post', `/products/:productId/${action}`, {
+      operationId: `${action}Stock`, summary: `${action === 'reserve' ? 'Reserve' : 'Release'} stock for an order (atomic, once per order)`, tags: ['products'],
+      requestBody: { required: true, content: { 'application/json': { schema: json(StockMoveBody.extend({ tenantCode: z.string().optional() })) } } },
+      responses: {
+        '200': { description: 'Applied, or already applied for this order', content: { 'application/json': { schema: { type: 'object', required: ['status', 'applied', 'product'], properties: { status: { type: 'string' }, applied: { type: 'boolean' }, product } } } } },
+        ...errors(400, 401, 403, 404, 409, 413, 415, 422, 429, 503),
+      },
+    });
+  }
+  return {
+    openapi: '3.1.0',
+    info: { title: 'MedLives producer API', version: '1.0.0', description: 'Writes are validated, published to Kafka (acks=all, idempotent) and answered 202 once acknowledged.' },
+    servers: [{ url: '/' }],
+    security: [{ bearer: [] }],
+    paths,
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+      schemas: {
+        Error: ErrorBody,
+        Product: {
+          type: 'object',
+          required: ['productId', 'tenantCode', 'name', 'stock', 'reserved', 'lowStockThreshold', 'low'],
+          properties: { productId: { type: 'string' }, tenantCode: { type: 'string' }, name: { type: 'string' }, stock: { type: 'integer' }, reserved: { type: 'integer' }, lowStockThreshold: { type: 'integer' }, low: { type: 'boolean' } },
+        },
+      },
+    },
+  };
+}
+
+/** A dependency-free, human-readable page of the same document. */
+export function docsPage(doc: Record<string, unknown>): string {
+  const esc = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+  const rows: string[] = [];
+  for (const [path, ops] of Object.entries(doc.paths as Record<string, Record<string, { summary?: string; requestBody?: unknown; responses: Record<string, unknown> }>>)) {
+    for (const [method, op] of Object.entries(ops)) {
+      const body = op.requestBody ? `<details><summary>body schema</summary><pre>${esc(JSON.stringify((op.requestBody as { content: Record<string, { schema: unknown }> }).content['application/json']?.schema, null, 2))}</pre></details>` : '';
+      rows.push(`<tr><td><code>${method.toUpperCase()}</code></td><td><code>${esc(path)}</code></td><td>${esc(op.summary ?? '')}${body}</td><td>${Object.keys(op.responses).join(' ')}</td></tr>`);
+    }
+  }
+  return `<!doctype html><html><head><meta charset="utf-8"><title>MedLives API</title><style>body{font:14px system-ui;margin:2em}td{border-bottom:1px solid #ddd;padding:4px 8px;vertical-align:top}pre{font-size:12px}</style></head><body><h1>MedLives producer API</h1><p>Machine-readable: <a href="openapi.json">openapi.json</a> (OpenAPI 3.1). Authenticate with <code>Authorization: Bearer &lt;key&gt;</code>.</p><table><tr><th>method</th><th>path</th><th>what</th><th>responses</th></tr>${rows.join('')}</table></body></html>`;
+}

@@ -1,0 +1,72 @@
+import { randomUUID } from 'node:crypto';
+import { type Request, type Response, Router } from 'express';
+import { Id, toFieldIssues } from '@medlives/events';
+import type { z } from 'zod';
+import { readScope, tenantFor } from '../http/auth';
+import { HttpError } from '../http/errors';
+import { CreateProductBody, type MoveResult, type ProductStore, StockMoveBody } from '../store/products';
+import { bodyObject } from './write-handler';
+
+function parse<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
+  const result = schema.safeParse(body);
+  if (!result.success) throw new HttpError(422, 'SCHEMA_INVALID', 'invalid request', toFieldIssues(result.error));
+  return result.data;
+}
+
+function productId(req: Request): string {
+  const id = String(req.params.productId);
+  if (!Id.safeParse(id).success) throw new HttpError(422, 'SCHEMA_INVALID', 'invalid product id', [{ path: 'params.productId', message: 'must be 1-64 letters, digits, _ . : -' }]);
+  return id;
+}
+
+function answer(res: Response, result: MoveResult, action: 'reserve' | 'release'): void {
+  switch (result.kind) {
+    case 'applied':
+      res.status(200).json({ status: action === 'reserve' ? 'reserved' : 'released', applied: true, product: result.product });
+      return;
+    case 'repeated':
+      res.status(200).json({ status: action === 'reserve' ? 'reserved' : 'released', applied: false, product: result.product });
+      return;
+    case 'not-found':
+      throw new HttpError(404, 'NOT_FOUND', 'unknown product');
+    case 'insufficient':
+      throw new HttpError(409, 'INSUFFICIENT_STOCK', `only ${result.product.stock} in stock`, undefined, {}, { stock: result.product.stock });
+    case 'no-reservation':
+      throw new HttpError(409, 'NO_RESERVATION', 'this order holds no reservation of the product', undefined, {}, { stock: result.product.stock });
+    case 'closed':
+      throw new HttpError(409, 'RESERVATION_CLOSED', 'this order already released its reservation', undefined, {}, { stock: result.product.stock });
+    case 'quantity-mismatch':
+      throw new HttpError(409, 'QUANTITY_MISMATCH', `the order reserved ${result.reserved}`, undefined, {}, { stock: result.product.stock, reserved: result.reserved });
+  }
+}
+
+/** Products are synchronous and atomic (MISSION §4): MongoDB answers before the client does. */
+export function productRoutes(store: ProductStore): Router {
+  const router = Router();
+  router.post('/products', async (req, res) => {
+    const body = bodyObject(req);
+    const tenantCode = tenantFor(req.principal!, body.tenantCode);
+    const { tenantCode: _t, ...rest } = body;
+    const input = parse(CreateProductBody, rest);
+    const created = await store.create(tenantCode, { ...input, productId: input.productId ?? `prod_${randomUUID()}` });
+    if (!created) throw new HttpError(409, 'CONFLICT', 'a product with this id exists');
+    res.status(201).json(created);
+  });
+  router.get('/products/:productId', async (req, res) => {
+    const product = await store.get(readScope(req.principal!), productId(req));
+    if (!product) throw new HttpError(404, 'NOT_FOUND', 'unknown product');
+    res.json(product);
+  });
+  for (const action of ['reserve', 'release'] as const) {
+    router.post(`/products/:productId/${action}`, async (req, res) => {
+      const id = productId(req);
+      const body = bodyObject(req);
+      const tenantCode = tenantFor(req.principal!, body.tenantCode);
+      const { tenantCode: _t, ...rest } = body;
+      const move = parse(StockMoveBody, rest);
+      const result = action === 'reserve' ? await store.reserve(tenantCode, id, move.orderId, move.quantity) : await store.release(tenantCode, id, move.orderId, move.quantity);
+      answer(res, result, action);
+    });
+  }
+  return router;
+}
