@@ -1,36 +1,8 @@
 /**
- * Renders the cluster manifests from the topology.
+ * Renders the cluster manifests from the topology (logic in src/cli/synth.ts).
  *   npx tsx cdk8s/synth.ts                          writes k8s/dev/*.yaml and k8s/prod/*.yaml
  *   npx tsx cdk8s/synth.ts --profile dev --stdout   prints one profile as a single stream (Tilt)
  */
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
-import { isProfileName, type ProfileName } from '@medlives/topology';
-import { synthProfile } from './src/render';
+import { synthCli } from './src/cli/synth';
 
-export const MANIFESTS_DIR = resolve(__dirname, '..', 'k8s');
-
-function main(): void {
-  const { values } = parseArgs({
-    options: { profile: { type: 'string', multiple: true }, stdout: { type: 'boolean', default: false }, outdir: { type: 'string' } },
-  });
-  const requested = values.profile ?? ['dev', 'prod'];
-  const bad = requested.filter((p) => !isProfileName(p));
-  if (bad.length) throw new Error(`unknown profile ${bad.join(', ')} (expected dev or prod)`);
-  const outdir = values.outdir ? resolve(values.outdir) : MANIFESTS_DIR;
-  for (const profile of requested as ProfileName[]) {
-    const files = synthProfile(profile);
-    if (values.stdout) {
-      process.stdout.write([...files.values()].join('---\n'));
-      continue;
-    }
-    const dir = join(outdir, profile);
-    mkdirSync(dir, { recursive: true });
-    for (const stale of readdirSync(dir).filter((f) => f.endsWith('.yaml'))) rmSync(join(dir, stale));
-    for (const [file, yaml] of files) writeFileSync(join(dir, file), yaml);
-    process.stderr.write(`synth: ${profile} -> ${dir} (${files.size} files)\n`);
-  }
-}
-
-main();
+synthCli(process.argv.slice(2));

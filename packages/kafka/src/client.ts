@@ -1,4 +1,5 @@
 import { Kafka, type KafkaConfig, type SASLOptions, logLevel } from 'kafkajs';
+import { registerLz4Codec } from './lz4';
 
 export interface KafkaConnection {
   /** host:port list. */
@@ -11,6 +12,8 @@ export interface KafkaConnection {
   readonly connectionTimeoutMs?: number;
   readonly requestTimeoutMs?: number;
 }
+
+registerLz4Codec();
 
 // KafkaJS prints a banner about its v2 partitioner change on every producer; we choose it explicitly.
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';

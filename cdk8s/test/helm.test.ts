@@ -1,0 +1,72 @@
+/**
+ * The chart is generated from the cdk8s app; this proves it with Helm itself: `helm lint`, and
+ * `helm template` with the default values (and values-prod.yaml) equals k8s/dev (and k8s/prod)
+ * resource by resource. Needs ${MEDLIVES_CACHE:-~/.cache/medlives}/bin/helm (scripts/k8s/tools.sh helm);
+ * without it the suite is skipped locally and fails in CI.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { ProfileName } from '@medlives/topology';
+import { parseAllDocuments } from 'yaml';
+import { synthObjects } from '../src/render';
+
+const CHART = resolve(__dirname, '..', '..', 'charts', 'medlives');
+const HELM = join(process.env.MEDLIVES_CACHE ?? join(homedir(), '.cache', 'medlives'), 'bin', 'helm');
+const available = existsSync(HELM);
+const inCi = process.env.CI === 'true';
+
+type Doc = { kind: string; metadata: { name: string; annotations?: Record<string, string> } };
+
+function helm(...args: string[]): string {
+  return execFileSync(HELM, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+function template(profile: ProfileName, ...extra: string[]): Doc[] {
+  const valueFiles = profile === 'prod' ? ['-f', join(CHART, 'values-prod.yaml')] : [];
+  return parseAllDocuments(helm('template', 'medlives', CHART, ...valueFiles, ...extra))
+    .map((d) => d.toJS() as Doc | null)
+    .filter((d): d is Doc => d !== null);
+}
+
+const byKey = (docs: readonly Doc[]) => new Map(docs.map((d) => [`${d.kind}/${d.metadata.name}`, d]));
+
+describe('Helm chart', () => {
+  if (!available) {
+    it(inCi ? 'when CI runs, then the helm binary must be present' : 'skipped: no helm binary (scripts/k8s/tools.sh helm)', () => {
+      if (inCi) throw new Error(`helm not found at ${HELM}: run scripts/k8s/tools.sh helm`);
+    });
+    return;
+  }
+
+  it('when linted with default and prod values, then helm lint passes', () => {
+    expect(() => helm('lint', CHART)).not.toThrow();
+    expect(() => helm('lint', CHART, '-f', join(CHART, 'values-prod.yaml'))).not.toThrow();
+  });
+
+  it.each<ProfileName>(['dev', 'prod'])('when templated for %s, then every resource equals the cdk8s output', (profile) => {
+    const docs = template(profile);
+    const hooks = docs.filter((d) => d.metadata.annotations?.['helm.sh/hook']);
+    expect(hooks.map((d) => d.kind)).toEqual(['Pod']);
+    const rendered = byKey(docs.filter((d) => !hooks.includes(d)));
+    const expected = byKey(JSON.parse(JSON.stringify(synthObjects(profile))) as Doc[]);
+    expect([...rendered.keys()].sort()).toEqual([...expected.keys()].sort());
+    for (const [key, doc] of expected) expect({ key, doc: rendered.get(key) }).toEqual({ key, doc });
+  });
+
+  it('when values change, then the rendered resources follow them', () => {
+    const docs = byKey(
+      template('dev', '--set', 'image.repository=registry.example/medlives', '--set', 'image.tag=1.2.3', '--set', 'kafkaUi.enabled=false', '--set', 'workers.order-persistence.lagThreshold=42'),
+    );
+    const api = docs.get('Deployment/producer-api') as unknown as { spec: { template: { spec: { containers: { image: string }[] } } } };
+    expect(api.spec.template.spec.containers[0]?.image).toBe('registry.example/medlives:1.2.3');
+    expect(docs.has('Deployment/kafka-ui')).toBe(false);
+    const so = docs.get('ScaledObject/order-persistence') as unknown as { spec: { triggers: { metadata: { lagThreshold: string } }[] } };
+    expect(so.spec.triggers.map((t) => t.metadata.lagThreshold)).toEqual(['42', '42']);
+  });
+
+  it('when maxReplicas exceeds the partitions, then rendering fails with the reason', () => {
+    expect(() => template('dev', '--set', 'workers.order-persistence.maxReplicas=50')).toThrow(/exceeds the partitions/);
+  });
+});

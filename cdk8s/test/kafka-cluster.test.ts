@@ -1,0 +1,85 @@
+import { CONSUMER_GROUPS, PRODUCER_API, TOPICS, deployables } from '@medlives/topology';
+import { KAFKA_METADATA_VERSION, KAFKA_VERSION } from '../src/kafka-cluster';
+import { KAFKA_CLUSTER, KAFKA_UI } from '../src/names';
+import { named, ofKind, synth } from './support';
+
+describe('KafkaCluster', () => {
+  const dev = synth('dev');
+  const prod = synth('prod');
+
+  it('when dev, then one dual-role ephemeral node carries RF 1 in KRaft mode', () => {
+    const pools = ofKind(dev, 'KafkaNodePool');
+    expect(pools).toHaveLength(1);
+    expect(pools[0]?.spec).toMatchObject({
+      replicas: 1,
+      roles: ['controller', 'broker'],
+      storage: { type: 'jbod', volumes: [{ id: 0, type: 'ephemeral', kraftMetadata: 'shared' }] },
+    });
+    const kafka = named(dev, 'Kafka', KAFKA_CLUSTER).spec.kafka;
+    expect(kafka.config).toMatchObject({ 'default.replication.factor': 1, 'min.insync.replicas': 1 });
+    expect(kafka.listeners[0].authentication).toBeUndefined();
+    expect(named(dev, 'Kafka', KAFKA_CLUSTER).spec.entityOperator).toEqual({ topicOperator: {} });
+  });
+
+  it('when prod, then 3 controllers and 3 brokers on persistent JBOD with RF 3 and min ISR 2', () => {
+    const pools = ofKind(prod, 'KafkaNodePool');
+    expect(pools.map((p) => [p.metadata.name, p.spec.replicas, p.spec.roles])).toEqual([
+      ['controller', 3, ['controller']],
+      ['broker', 3, ['broker']],
+    ]);
+    for (const pool of pools) {
+      expect(pool.metadata.labels).toEqual({ 'strimzi.io/cluster': KAFKA_CLUSTER });
+      expect(pool.spec.storage).toMatchObject({ type: 'jbod', volumes: [{ type: 'persistent-claim', deleteClaim: false, kraftMetadata: 'shared' }] });
+      expect(pool.spec.template.pod.topologySpreadConstraints).toHaveLength(2);
+    }
+    const kafka = named(prod, 'Kafka', KAFKA_CLUSTER).spec;
+    expect(kafka.kafka.config).toEqual({
+      'auto.create.topics.enable': false,
+      'default.replication.factor': 3,
+      'min.insync.replicas': 2,
+      'offsets.topic.replication.factor': 3,
+      'transaction.state.log.replication.factor': 3,
+      'transaction.state.log.min.isr': 2,
+    });
+    expect(kafka.kafka.listeners).toEqual([
+      { name: 'plain', port: 9092, type: 'internal', tls: false, authentication: { type: 'scram-sha-512' } },
+    ]);
+    expect(kafka.kafka.authorization).toEqual({ type: 'simple' });
+    expect(kafka.entityOperator).toEqual({ topicOperator: {}, userOperator: {} });
+  });
+
+  it.each([
+    ['dev', dev],
+    ['prod', prod],
+  ])('when %s, then the Kafka CR pins version and metadata version and carries no ZooKeeper or legacy annotations', (_p, objs) => {
+    const kafka = named(objs, 'Kafka', KAFKA_CLUSTER);
+    expect(kafka.apiVersion).toBe('kafka.strimzi.io/v1');
+    expect(kafka.metadata.annotations).toBeUndefined();
+    expect(kafka.spec.zookeeper).toBeUndefined();
+    expect(kafka.spec.kafka).toMatchObject({ version: KAFKA_VERSION, metadataVersion: KAFKA_METADATA_VERSION });
+    expect(KAFKA_VERSION).toMatch(/^4\.2\.\d+$/);
+  });
+
+  it('when prod, then each app has a SCRAM KafkaUser whose ACLs cover only its own topics, group and DLQ', () => {
+    const users = ofKind(prod, 'KafkaUser');
+    expect(users.map((u) => u.metadata.name).sort()).toEqual([...deployables().map((d) => d.app), KAFKA_UI].sort());
+    for (const u of users) expect(u.spec.authentication).toEqual({ type: 'scram-sha-512' });
+
+    const acls = (app: string) => named(prod, 'KafkaUser', app).spec.authorization.acls as { resource: { type: string; name?: string }; operations: string[] }[];
+    const group = CONSUMER_GROUPS.orderPersistence;
+    expect(acls(group.app)).toEqual([
+      ...group.topics.map((t) => ({ resource: { type: 'topic', name: t.name, patternType: 'literal' }, operations: ['Read', 'Describe'] })),
+      { resource: { type: 'group', name: group.id, patternType: 'literal' }, operations: ['Read', 'Describe'] },
+      { resource: { type: 'topic', name: group.dlq.name, patternType: 'literal' }, operations: ['Write', 'Describe'] },
+    ]);
+    const api = acls(PRODUCER_API.app);
+    expect(api.map((a) => a.resource.name)).toEqual(Object.values(TOPICS).map((t) => t.name));
+    expect(api.every((a) => a.resource.type === 'topic' && !a.operations.includes('Read'))).toBe(true);
+    expect(acls(KAFKA_UI).flatMap((a) => a.operations)).not.toContain('Write');
+  });
+
+  it('when dev, then there are no KafkaUsers and no TriggerAuthentications', () => {
+    expect(ofKind(dev, 'KafkaUser')).toEqual([]);
+    expect(ofKind(dev, 'TriggerAuthentication')).toEqual([]);
+  });
+});
