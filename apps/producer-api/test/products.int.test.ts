@@ -1,0 +1,60 @@
+import { type ApiHarness, OTHER_KEY, startApi } from './harness';
+
+describe('products: synchronous, atomic stock', () => {
+  let api: ApiHarness;
+  beforeAll(async () => {
+    api = await startApi();
+  });
+  afterAll(() => api.close());
+
+  it('when a product is created and read, then the stock is what was given and writes are counted', async () => {
+    const before = await api.metric('medlives_mongo_write_operations_total', { collection: 'products' });
+    const created = await api.request('POST', '/api/v1/products', { body: { productId: 'amox.500', name: 'Amoxicillin 500mg', stock: 10, lowStockThreshold: 3 } });
+    expect(created.status).toBe(201);
+    const read = await api.request('GET', '/api/v1/products/amox.500');
+    expect(read.body).toEqual({ productId: 'amox.500', tenantCode: 'pharma-001', name: 'Amoxicillin 500mg', stock: 10, reserved: 0, lowStockThreshold: 3, low: false });
+    expect(await api.metric('medlives_mongo_write_operations_total', { collection: 'products' })).toBe(before + 1);
+    expect((await api.request('GET', '/api/v1/products/amox.500', { key: OTHER_KEY })).status).toBe(404);
+    expect((await api.request('POST', '/api/v1/products', { body: { productId: 'amox.500', name: 'dup', stock: 1 } })).status).toBe(409);
+  });
+
+  it('when 30 concurrent reserves of 1 hit a stock of 10, then exactly 10 succeed and stock never goes negative', async () => {
+    await api.request('POST', '/api/v1/products', { body: { productId: 'race', name: 'Race', stock: 10 } });
+    const results = await Promise.all(Array.from({ length: 30 }, (_, i) => api.request('POST', '/api/v1/products/race/reserve', { body: { orderId: `o-${i}`, quantity: 1 } })));
+    expect(results.filter((r) => r.status === 200)).toHaveLength(10);
+    const refused = results.filter((r) => r.status === 409);
+    expect(refused).toHaveLength(20);
+    expect(refused[0]!.body.error).toMatchObject({ code: 'INSUFFICIENT_STOCK', stock: 0 });
+    expect((await api.request('GET', '/api/v1/products/race')).body).toMatchObject({ stock: 0, reserved: 10 });
+  });
+
+  it('when a reserve and a release are repeated for one order, then each applies once', async () => {
+    await api.request('POST', '/api/v1/products', { body: { productId: 'twice', name: 'Twice', stock: 5 } });
+    const move = { orderId: 'ord.1', quantity: 2 };
+    const r1 = await api.request('POST', '/api/v1/products/twice/reserve', { body: move });
+    const r2 = await api.request('POST', '/api/v1/products/twice/reserve', { body: move });
+    expect([r1.body.applied, r2.body.applied, r2.body.product.stock]).toEqual([true, false, 3]);
+    const wrong = await api.request('POST', '/api/v1/products/twice/release', { body: { ...move, quantity: 1 } });
+    expect(wrong.status).toBe(409);
+    const l1 = await api.request('POST', '/api/v1/products/twice/release', { body: move });
+    const l2 = await api.request('POST', '/api/v1/products/twice/release', { body: move });
+    expect([l1.body.applied, l2.body.applied, l2.body.product.stock]).toEqual([true, false, 5]);
+    const late = await api.request('POST', '/api/v1/products/twice/reserve', { body: move });
+    expect(late.status).toBe(409);
+    expect(late.body.error.code).toBe('RESERVATION_CLOSED');
+  });
+
+  it.each([
+    ['POST', '/api/v1/products', { name: 'x', stock: -1 }, 'stock'],
+    ['POST', '/api/v1/products/race/reserve', { orderId: 'o', quantity: 0 }, 'quantity'],
+    ['POST', '/api/v1/products/race/release', { orderId: '', quantity: 1 }, 'orderId'],
+  ])('when %s %s gets a bad %p, then 422 names %s', async (method, path, body, field) => {
+    const res = await api.request(method, path, { body });
+    expect(res.status).toBe(422);
+    expect(res.body.error.issues.map((i: { path: string }) => i.path)).toContain(field);
+  });
+
+  it('when an unknown product is reserved, then 404', async () => {
+    expect((await api.request('POST', '/api/v1/products/ghost/reserve', { body: { orderId: 'o', quantity: 1 } })).status).toBe(404);
+  });
+});

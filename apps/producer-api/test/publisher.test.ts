@@ -1,0 +1,73 @@
+import type { Producer } from 'kafkajs';
+import { Counter, Histogram, Registry } from 'prom-client';
+import { AppError } from '@medlives/errors';
+import { BatchingPublisher } from '../src/publisher';
+
+function metrics() {
+  const registers = [new Registry()];
+  return {
+    sendDuration: new Histogram({ name: 'd', help: 'd', labelNames: ['outcome'] as const, registers }),
+    batchSize: new Histogram({ name: 'b', help: 'b', registers }),
+    errors: new Counter({ name: 'e', help: 'e', labelNames: ['code'] as const, registers }),
+  };
+}
+
+const event = (key: string, n: number) => ({ topic: 't', message: { key, value: String(n), headers: {} } });
+
+/** A fake producer: records batches; each call resolves or hangs as the test decides. */
+function fakeProducer() {
+  const batches: string[][] = [];
+  const pending: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
+  const producer = {
+    sendBatch: jest.fn(({ topicMessages }: { topicMessages: Array<{ messages: Array<{ value: string }> }> }) => {
+      batches.push(topicMessages.flatMap((t) => t.messages.map((m) => m.value)));
+      return new Promise<void>((resolve, reject) => pending.push({ resolve, reject }));
+    }),
+  };
+  return { producer: producer as unknown as Producer, batches, pending };
+}
+
+describe('BatchingPublisher', () => {
+  it('when requests arrive while a batch is in flight, then they form the next batch in arrival order', async () => {
+    const fake = fakeProducer();
+    const publisher = new BatchingPublisher(fake.producer, { lingerMs: 0, maxBatch: 100, timeoutMs: 5_000 }, metrics());
+    const first = publisher.publish(event('k', 1));
+    const rest = [2, 3, 4].map((n) => publisher.publish(event('k', n)));
+    expect(fake.batches).toEqual([['1']]);
+    fake.pending[0]!.resolve();
+    await first;
+    await new Promise((r) => setImmediate(r));
+    expect(fake.batches).toEqual([['1'], ['2', '3', '4']]);
+    fake.pending[1]!.resolve();
+    await Promise.all(rest);
+  });
+
+  it('when Kafka does not answer within the bound, then queued requests fail KAFKA_TIMEOUT and are never sent', async () => {
+    const fake = fakeProducer();
+    const m = metrics();
+    const publisher = new BatchingPublisher(fake.producer, { lingerMs: 0, maxBatch: 100, timeoutMs: 50 }, m);
+    const inFlight = publisher.publish(event('k', 1));
+    const queued = publisher.publish(event('k', 2));
+    await expect(queued).rejects.toMatchObject({ code: 'KAFKA_TIMEOUT', retriable: true });
+    fake.pending[0]!.reject(new Error('broker gone'));
+    await expect(inFlight).rejects.toBeInstanceOf(AppError);
+    await new Promise((r) => setImmediate(r));
+    expect(fake.batches).toEqual([['1']]);
+    expect((await m.errors.get()).values.map((v) => [v.labels.code, v.value]).sort()).toEqual([
+      ['KAFKA_TIMEOUT', 1],
+      ['KAFKA_UNAVAILABLE', 1],
+    ]);
+  });
+
+  it('when draining for shutdown, then queued records are flushed and new ones refused', async () => {
+    const fake = fakeProducer();
+    const publisher = new BatchingPublisher(fake.producer, { lingerMs: 1_000, maxBatch: 100, timeoutMs: 5_000 }, metrics());
+    const queued = publisher.publish(event('k', 1));
+    const drained = publisher.drain();
+    await new Promise((r) => setImmediate(r));
+    expect(fake.batches).toEqual([['1']]);
+    fake.pending[0]!.resolve();
+    await Promise.all([queued, drained]);
+    await expect(publisher.publish(event('k', 2))).rejects.toMatchObject({ code: 'KAFKA_UNAVAILABLE' });
+  });
+});
