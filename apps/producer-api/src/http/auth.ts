@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
+import { TenantCode } from '@medlives/events';
 import type { ApiKey } from '../config';
 import { HttpError } from './errors';
 
@@ -37,8 +38,9 @@ export function authenticate(keys: readonly ApiKey[]) {
 export function tenantFor(principal: Principal, requested: unknown): string {
   if (requested !== undefined && requested !== principal.tenantCode) {
     if (principal.role !== 'admin') throw new HttpError(403, 'FORBIDDEN', `this key cannot act for tenant ${String(requested)}`);
-    if (typeof requested !== 'string') throw new HttpError(422, 'SCHEMA_INVALID', 'invalid tenantCode', [{ path: 'tenantCode', message: 'must be a string' }]);
-    return requested;
+    const parsed = TenantCode.safeParse(requested);
+    if (!parsed.success) throw new HttpError(422, 'SCHEMA_INVALID', 'invalid tenantCode', [{ path: 'tenantCode', message: parsed.error.issues[0]?.message ?? 'invalid' }]);
+    return parsed.data;
   }
   if (principal.role === 'admin' && requested === undefined) {
     throw new HttpError(422, 'SCHEMA_INVALID', 'admin writes must name the tenant', [{ path: 'tenantCode', message: 'required for the admin role' }]);
