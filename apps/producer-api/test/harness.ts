@@ -2,7 +2,7 @@ import type { Consumer, Kafka } from 'kafkajs';
 import mongoose from 'mongoose';
 import { type DecodeResult, decodeEvent } from '@medlives/events';
 import { allTopicSpecs, resolveTopicName } from '@medlives/topology';
-import { isolatedTopology, type IsolatedTopology, randomMongoUrl, waitFor } from '@medlives/testkit';
+import { isolatedTopology, type IsolatedTopology, randomMongoUrl, sampleData, waitFor } from '@medlives/testkit';
 import { createApp, type ProducerApi } from '../src/app';
 import { loadConfig } from '../src/config';
 
@@ -57,7 +57,17 @@ export interface ApiHarness {
   dbName: string;
   request(method: string, path: string, options?: { body?: unknown; raw?: string; key?: string | null; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Headers; ms: number }>;
   metric(name: string, labels?: Record<string, string>): Promise<number>;
+  /**
+   * Proves nothing was published since `before`: a sentinel order (same tenant, so the same
+   * order-events partition, behind anything published earlier) arrives as the only new record.
+   */
+  expectNothingPublishedSince(before: number): Promise<void>;
   close(): Promise<void>;
+}
+
+function sentinelOrder(): Record<string, unknown> {
+  const { tenantCode: _t, orderId: _o, ...order } = sampleData('order.created') as Record<string, unknown>;
+  return order;
 }
 
 export async function startApi(env: Record<string, string> = {}, shared?: { topology: IsolatedTopology; recorder: Recorder }): Promise<ApiHarness> {
@@ -107,6 +117,13 @@ export async function startApi(env: Record<string, string> = {}, shared?: { topo
       const metric = await app.registry.getSingleMetric(name)?.get();
       const values = metric?.values.filter((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l)) ?? [];
       return values.reduce((n, v) => n + v.value, 0);
+    },
+    async expectNothingPublishedSince(before) {
+      const sentinel = await (this as ApiHarness).request('POST', '/api/v1/orders', { body: sentinelOrder() });
+      if (sentinel.status !== 202) throw new Error(`sentinel refused: ${JSON.stringify(sentinel.body)}`);
+      await recorder.waitForEvent(sentinel.body.eventId);
+      const extra = recorder.records.slice(before).filter((r) => !(r.decoded.ok && r.decoded.envelope.eventId === sentinel.body.eventId));
+      if (extra.length) throw new Error(`unexpected records: ${JSON.stringify(extra.map((r) => [r.topic, r.headers]))}`);
     },
     async close() {
       await app.stop();

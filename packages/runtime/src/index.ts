@@ -2,3 +2,4 @@ export * from './config';
 export * from './logger';
 export * from './metrics';
 export * from './lifecycle';
+export * from './mongo-server';

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import mongoose, { type Connection, type Model } from 'mongoose';
 import type { Logger } from 'pino';
+import type { MongoServerInfo } from '@medlives/runtime';
 
 export interface StoredResponse {
   status: number;
@@ -55,13 +56,13 @@ export class IdempotencyStore {
     this.model = connection.model<IdempotencyDoc>('IdempotencyKey', schema, 'idempotency_keys');
   }
 
-  /** Creates the TTL index, or detects that the server lacks one and falls back to sweeping. */
-  async init(logger: Logger): Promise<void> {
-    try {
+  /** Creates the TTL index, or, where the server has none, falls back to sweeping. */
+  async init(server: MongoServerInfo, logger: Logger): Promise<void> {
+    if (server.ttlIndexes) {
       await this.model.collection.createIndex({ expiresAt: 1 }, { expireAfterSeconds: 0, name: 'expiresAt_ttl' });
       this.ttlIndex = true;
-    } catch (error) {
-      logger.warn({ err: (error as Error).message }, 'no TTL index support (FerretDB?): sweeping expired idempotency keys instead');
+    } else {
+      logger.warn({ server: server.kind }, 'no TTL indexes on this server: sweeping expired idempotency keys instead');
       await this.model.collection.createIndex({ expiresAt: 1 }, { name: 'expiresAt_1' });
       this.sweeper = setInterval(() => void this.sweep().catch(() => undefined), 60_000);
       this.sweeper.unref();

@@ -1,7 +1,9 @@
 import mongoose, { type Connection, type Model } from 'mongoose';
 import { z } from 'zod';
 import { Id, NonEmptyText } from '@medlives/events';
+import type { MongoServerInfo } from '@medlives/runtime';
 import type { ApiMetrics } from '../http/metrics';
+import { DocumentLock } from './document-lock';
 
 export const CreateProductBody = z.strictObject({
   productId: Id.optional(),
@@ -62,12 +64,18 @@ function view(doc: ProductDoc): ProductView {
  * Stock in MongoDB, changed only by single-document conditional updates: the guard
  * (`stock >= qty`, reservation absent/present) and the `$inc` happen atomically, so stock never
  * goes negative and a repeated reserve/release for one order is not applied twice, without
- * transactions (which FerretDB lacks and a single document does not need).
+ * transactions (which a single document does not need).
+ * On a server without atomic document updates (FerretDB v1, detected at start) each change also
+ * holds a per-product DocumentLock; on MongoDB the lock is skipped.
  */
 export class ProductStore {
   private readonly model: Model<ProductDoc>;
+  private readonly lock: DocumentLock;
+  /** Set by `init` from the detected server. */
+  needsLock = true;
 
   constructor(connection: Connection, private readonly metrics: ApiMetrics) {
+    this.lock = new DocumentLock(connection);
     const schema = new mongoose.Schema<ProductDoc>(
       {
         _id: String,
@@ -82,6 +90,14 @@ export class ProductStore {
       { versionKey: false },
     );
     this.model = connection.model<ProductDoc>('Product', schema, 'products');
+  }
+
+  async init(server: MongoServerInfo): Promise<void> {
+    this.needsLock = !server.atomicDocumentUpdates;
+  }
+
+  private exclusive<T>(productId: string, fn: () => Promise<T>): Promise<T> {
+    return this.needsLock ? this.lock.withLock(`product:${productId}`, fn) : fn();
   }
 
   private counted(op: string): void {
@@ -106,7 +122,15 @@ export class ProductStore {
     return doc ? view(doc) : undefined;
   }
 
-  async reserve(tenantCode: string, productId: string, orderId: string, quantity: number): Promise<MoveResult> {
+  reserve(tenantCode: string, productId: string, orderId: string, quantity: number): Promise<MoveResult> {
+    return this.exclusive(productId, () => this.reserveNow(tenantCode, productId, orderId, quantity));
+  }
+
+  release(tenantCode: string, productId: string, orderId: string, quantity: number): Promise<MoveResult> {
+    return this.exclusive(productId, () => this.releaseNow(tenantCode, productId, orderId, quantity));
+  }
+
+  private async reserveNow(tenantCode: string, productId: string, orderId: string, quantity: number): Promise<MoveResult> {
     const updated = await this.model
       .findOneAndUpdate(
         { _id: productId, tenantCode, stock: { $gte: quantity }, [`reservations.${slot(orderId)}`]: { $exists: false }, [`released.${slot(orderId)}`]: { $exists: false } },
@@ -124,7 +148,7 @@ export class ProductStore {
     return { kind: 'insufficient', product: view(current) };
   }
 
-  async release(tenantCode: string, productId: string, orderId: string, quantity: number): Promise<MoveResult> {
+  private async releaseNow(tenantCode: string, productId: string, orderId: string, quantity: number): Promise<MoveResult> {
     const updated = await this.model
       .findOneAndUpdate(
         { _id: productId, tenantCode, [`reservations.${slot(orderId)}`]: quantity },
