@@ -5,7 +5,6 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 cache=${MEDLIVES_CACHE:-$HOME/.cache/medlives}
 bin=$cache/bin dir=$cache/k8s
-shared=${MEDLIVES_SHARED:-$(git -C "$here" rev-parse --show-toplevel)/../shared}
 ETCD_PORT=${MEDLIVES_ETCD_PORT:-23790} API_PORT=${MEDLIVES_API_PORT:-16443}
 export KUBECONFIG=$dir/kubeconfig
 
@@ -46,6 +45,7 @@ EOF
 }
 
 up() {
+  local shared=${MEDLIVES_SHARED:-$(git -C "$here" rev-parse --show-toplevel)/../shared}
   "$here/tools.sh" etcd kube-apiserver kubectl
   mkdir -p "$dir"; secrets
   if ! running etcd; then

@@ -35,22 +35,20 @@ helmbuild() { # go install keeps helm's own pins; GOBIN is a temp dir so only a 
   GOBIN=$d go install -trimpath -ldflags="-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION" "helm.sh/helm/v3/cmd/helm@$HELM_VERSION"
   mv "$d/helm" "$out"; rmdir "$d"
 }
-tiltbuild() { # the module zip lacks tilt's web UI (goreleaser builds it), so build it and embed it via -overlay
-  local j src ver web log
-  j=$(cd "$here/go/tilt" && go mod download -json github.com/tilt-dev/tilt)
+tiltbuild() { # tilt's module zip lacks its web UI (goreleaser builds it), so build a copy of the source with the UI
+  local j src ver work log
+  command -v node >/dev/null && command -v jq >/dev/null || { echo "tools.sh: tilt needs node >= 20 and jq" >&2; exit 1; }
+  j=$(cd "$here/go/tilt" && go mod download -json github.com/tilt-dev/tilt) # verified against go/tilt/go.sum
   src=$(jq -r .Dir <<<"$j") ver=$(jq -r .Version <<<"$j")
-  web=${bin%/bin}/tilt-web-$ver log=${bin%/bin}/tilt-web.log
-  if [[ ! -f $web/build/index.html ]]; then
-    command -v node >/dev/null || { echo "tools.sh: node >= 20 is needed to build tilt's web UI" >&2; exit 1; }
-    rm -rf "$web" && cp -r "$src/web" "$web" && chmod -R u+w "$web"
-    (cd "$web" && YARN_NPM_REGISTRY_SERVER=https://registry.npmjs.org YARN_ENABLE_IMMUTABLE_INSTALLS=false \
-      node .yarn/releases/yarn-*.cjs install && CI=false GENERATE_SOURCEMAP=false node .yarn/releases/yarn-*.cjs build) \
-      >"$log" 2>&1 || { tail -n 30 "$log" >&2; exit 1; }
+  work=${bin%/bin}/tilt-src-$ver log=${bin%/bin}/tilt-web.log
+  if [[ ! -f $work/pkg/assets/build/index.html ]]; then
+    rm -rf "$work" && cp -r "$src" "$work" && chmod -R u+w "$work"
+    (cd "$work/web" && YARN_NPM_REGISTRY_SERVER=https://registry.npmjs.org YARN_ENABLE_IMMUTABLE_INSTALLS=false \
+      node .yarn/releases/yarn-*.cjs install && CI=false GENERATE_SOURCEMAP=false node .yarn/releases/yarn-*.cjs build \
+      && cp -r build/. ../pkg/assets/build/) >"$log" 2>&1 || { tail -n 30 "$log" >&2; exit 1; }
   fi
-  (cd "$web/build" && find . -type f -printf '%P\n') | jq -R --arg s "$src/pkg/assets/build" --arg w "$web/build" \
-    -n '{Replace: [inputs | {key: "\($s)/\(.)", value: "\($w)/\(.)"}] | from_entries}' > "$web/overlay.json"
-  (cd "$here/go/tilt" && go build -mod=readonly -trimpath -overlay "$web/overlay.json" \
-    -ldflags="-s -w -X main.version=${ver#v} -X main.date=$(jq -r .Time "$(jq -r .Info <<<"$j")")" -o "$out" github.com/tilt-dev/tilt/cmd/tilt)
+  (cd "$work" && go build -mod=readonly -trimpath -o "$out" \
+    -ldflags="-s -w -X main.version=${ver#v} -X main.date=$(jq -r .Time "$(jq -r .Info <<<"$j")")" ./cmd/tilt)
 }
 modstamp() { cat "$here/go/$1/go.mod" "$here/go/$1/go.sum" | sha256sum | cut -c1-12; }
 
@@ -61,8 +59,7 @@ for t in $want; do
     kubectl) build kubectl "$k8s-$(modstamp kube)" modbuild kube k8s.io/kubernetes/cmd/kubectl "$kver" ;;
     etcd) build etcd "$(modstamp kube)" modbuild kube go.etcd.io/etcd/server/v3 ;;
     helm) build helm "$HELM_VERSION" helmbuild ;;
-    # tilt@v0.34.0 is absent from sum.golang.org (404), so its hashes are trusted from go/tilt/go.sum.
-    tilt) GONOSUMDB=github.com/tilt-dev build tilt "$(modstamp tilt)-web" tiltbuild ;;
+    tilt) build tilt "$(modstamp tilt)" tiltbuild ;;
     *) echo "tools.sh: unknown tool $t" >&2; exit 2 ;;
   esac
 done
