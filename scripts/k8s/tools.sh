@@ -45,7 +45,7 @@ tiltbuild() { # tilt's module zip lacks its web UI (goreleaser builds it), so bu
     rm -rf "$work" && cp -r "$src" "$work" && chmod -R u+w "$work"
     (cd "$work/web" && YARN_NPM_REGISTRY_SERVER=https://registry.npmjs.org YARN_ENABLE_IMMUTABLE_INSTALLS=false \
       node .yarn/releases/yarn-*.cjs install && CI=false GENERATE_SOURCEMAP=false node .yarn/releases/yarn-*.cjs build \
-      && cp -r build/. ../pkg/assets/build/) >"$log" 2>&1 || { tail -n 30 "$log" >&2; exit 1; }
+      && cp -r build/. ../pkg/assets/build/ && rm -rf node_modules .yarn/cache) >"$log" 2>&1 || { tail -n 30 "$log" >&2; exit 1; }
   fi
   (cd "$work" && go build -mod=readonly -trimpath -o "$out" \
     -ldflags="-s -w -X main.version=${ver#v} -X main.date=$(jq -r .Time "$(jq -r .Info <<<"$j")")" ./cmd/tilt)
