@@ -4,7 +4,7 @@ import express, { type NextFunction, type Request, type Response, Router } from 
 import helmet from 'helmet';
 import mongoose from 'mongoose';
 import type { Registry } from 'prom-client';
-import { type OrderStatus } from '@medlives/events';
+import { currentStatus } from '@medlives/orders';
 import { createKafka } from '@medlives/kafka';
 import { createLogger, createRegistry, detectMongoServer, kafkaConnection, type Logger } from '@medlives/runtime';
 import type { ApiConfig } from './config';
@@ -22,7 +22,7 @@ import { validateOnly } from './routes/validate';
 import { DirectWriter } from './store/direct-writer';
 import { IdempotencyStore } from './store/idempotency';
 import { ProductStore } from './store/products';
-import { orderStatusLookup } from './store/order-status';
+import { orderReadRoutes } from './routes/orders-read';
 
 export interface ProducerApi {
   start(): Promise<void>;
@@ -57,7 +57,7 @@ export function createApp(config: ApiConfig, options: { logger?: Logger; registr
   const idempotency = new IdempotencyStore(connection, config.IDEMPOTENCY_TTL_HOURS * HOUR_MS);
   const products = new ProductStore(connection, metrics);
   const direct = new DirectWriter(connection, metrics);
-  const document = openApiDocument();
+  const document = openApiDocument({ maxWaitMs: config.ORDER_WAIT_MAX_MS });
 
   let producerConnected = false;
   let accepting = false;
@@ -98,10 +98,11 @@ export function createApp(config: ApiConfig, options: { logger?: Logger; registr
     direct,
     idempotency,
     metrics,
-    currentStatus: orderStatusLookup(connection) as (tenantCode: string, orderId: string) => Promise<OrderStatus | null>,
+    currentStatus: async (tenantCode: string, orderId: string) => (await currentStatus(connection, { tenantCode }, orderId)) ?? null,
   };
   api.post('/orders/validate', validateOnly());
   for (const route of WRITE_ROUTES) api[route.method](route.path, writeHandler(route, deps));
+  api.use(orderReadRoutes(connection, config.ORDER_WAIT_MAX_MS));
   api.use(productRoutes(products));
   api.use((req, _res, next) => next(new HttpError(404, 'NOT_FOUND', `no route ${req.method} ${req.baseUrl}${req.path}`)));
   app.use('/api/v1', api);

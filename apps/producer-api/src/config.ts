@@ -29,6 +29,8 @@ export const ApiEnv = z
     RATE_LIMIT_PER_SECOND: z.coerce.number().positive().default(500),
     RATE_LIMIT_BURST: z.coerce.number().positive().default(1_000),
     IDEMPOTENCY_TTL_HOURS: z.coerce.number().positive().default(24),
+    /** Longest `GET /orders/:id?waitFor=persisted` may hold a request (≤ 30 s). */
+    ORDER_WAIT_MAX_MS: z.coerce.number().int().min(0).max(30_000).default(30_000),
   })
   .merge(KafkaEnv)
   .merge(MongoEnv)

@@ -1,4 +1,5 @@
 import mongoose from 'mongoose';
+import { orderKey } from '@medlives/orders';
 import { WRITE_ROUTES } from '../src/routes/write-routes';
 import { validRequest } from './bodies';
 import { ADMIN_KEY, type ApiHarness, OTHER_KEY, startApi } from './harness';
@@ -107,13 +108,34 @@ describe('producer API semantics', () => {
 
   it('when the read model knows the order and the move is illegal, then 409 with the current status and nothing is published', async () => {
     const conn = await mongoose.createConnection(`${process.env.MONGO_URL}/${api.dbName}`).asPromise();
-    await conn.collection('orders').insertOne({ _id: 'ord-shipped' as never, orderId: 'ord-shipped', tenantCode: 'pharma-001', status: 'delivered' });
+    // The read model's shape (packages/orders): keyed by tenant and order, creation applied.
+    await conn.collection('orders').insertOne({ _id: orderKey('pharma-001', 'ord-shipped') as never, orderId: 'ord-shipped', tenantCode: 'pharma-001', created: true, status: 'delivered', deleted: null, rev: 3 });
     await conn.close();
     const before = api.recorder.records.length;
     const res = await api.request('POST', '/api/v1/orders/ord-shipped/status', { body: { status: 'paid' } });
     expect(res.status).toBe(409);
     expect(res.body.error).toMatchObject({ code: 'ILLEGAL_TRANSITION', currentStatus: 'delivered' });
     await api.expectNothingPublishedSince(before);
+  });
+
+  it('when an order is not in the read model, then GET is 404 at once and waitFor=persisted gives up after its timeout', async () => {
+    const now = await api.request('GET', '/api/v1/orders/never-made');
+    expect(now.status).toBe(404);
+    const waited = await api.request('GET', '/api/v1/orders/never-made?waitFor=persisted&timeoutMs=600');
+    expect(waited.status).toBe(404);
+    expect(waited.ms).toBeGreaterThanOrEqual(550);
+    expect((await api.request('GET', '/api/v1/orders/x?waitFor=later')).status).toBe(422);
+    expect((await api.request('GET', '/api/v1/orders/x?timeoutMs=99999&waitFor=persisted')).body.error.issues[0].path).toBe('query.timeoutMs');
+  });
+
+  it('when orders are listed with a bad filter, then 422 names the query parameter; a good one pages', async () => {
+    const bad = await api.request('GET', '/api/v1/orders?status=lost');
+    expect(bad.status).toBe(422);
+    expect(bad.body.error.issues[0].path).toBe('query.status');
+    const page = await api.request('GET', '/api/v1/orders?status=delivered&limit=5');
+    expect(page.status).toBe(200);
+    expect(page.body).toEqual({ items: [expect.objectContaining({ orderId: 'ord-shipped', status: 'delivered' })], nextCursor: null });
+    expect((await api.request('GET', '/api/v1/orders?status=delivered', { key: OTHER_KEY })).body.items).toEqual([]);
   });
 
   it('when the OpenAPI document is fetched, then it is 3.1 and documents every write route', async () => {

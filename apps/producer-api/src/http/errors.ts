@@ -21,6 +21,16 @@ export interface ErrorBody {
   error: { code: string; message: string; issues?: FieldIssue[]; correlationId?: string } & Record<string, unknown>;
 }
 
+/** Domain errors from shared packages that are the caller's fault, by code. */
+const APP_ERROR_STATUS: Partial<Record<AppError['code'], number>> = {
+  SCHEMA_INVALID: 422,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  ILLEGAL_TRANSITION: 409,
+  FORBIDDEN: 403,
+  UNAUTHORIZED: 401,
+};
+
 function fromUnknown(error: unknown): HttpError {
   if (error instanceof HttpError) return error;
   const e = error as { type?: string; status?: number; message?: string };
@@ -29,8 +39,12 @@ function fromUnknown(error: unknown): HttpError {
   if (e?.type === 'entity.too.large') return new HttpError(413, 'PAYLOAD_TOO_LARGE', 'request body is larger than the limit');
   if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') return new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', e.message ?? 'unsupported encoding');
   if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) return new HttpError(e.status, 'BAD_REQUEST', e.message ?? 'bad request');
-  if (error instanceof AppError && error.retriable) {
-    return new HttpError(503, error.code, 'temporarily unavailable, retry later', undefined, { 'Retry-After': '2' });
+  if (error instanceof AppError) {
+    if (error.retriable) return new HttpError(503, error.code, 'temporarily unavailable, retry later', undefined, { 'Retry-After': '2' });
+    const status = APP_ERROR_STATUS[error.code];
+    if (status) {
+      return new HttpError(status, error.code, error.message, error.context.issues as FieldIssue[] | undefined);
+    }
   }
   return new HttpError(500, 'INTERNAL', 'internal error');
 }

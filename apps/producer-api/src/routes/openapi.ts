@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Id } from '@medlives/events';
+import { Id, ORDER_STATUSES } from '@medlives/events';
 import { CreateProductBody, StockMoveBody } from '../store/products';
 import { WRITE_ROUTES, type WriteRoute } from './write-routes';
 
@@ -65,7 +65,7 @@ function pathParams(path: string) {
 
 const oasPath = (path: string) => `/api/v1${path.replace(/:(\w+)/g, '{$1}')}`;
 
-export function openApiDocument(): Record<string, unknown> {
+export function openApiDocument(options: { maxWaitMs: number }): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   const add = (method: string, path: string, operation: Record<string, unknown>) => {
     paths[oasPath(path)] = { ...(paths[oasPath(path)] ?? {}), [method]: { parameters: pathParams(path), ...operation } };
@@ -81,6 +81,34 @@ export function openApiDocument(): Record<string, unknown> {
       responses: { '202': { description: 'Accepted: Kafka acknowledged the event', content: { 'application/json': { schema: accepted } } }, ...errors(...WRITE_ERRORS) },
     });
   }
+  const order = { $ref: '#/components/schemas/Order' };
+  const q = (name: string, schema: Record<string, unknown>, description: string) => ({ name, in: 'query', required: false, schema, description });
+  add('get', '/orders/:orderId', {
+    operationId: 'getOrder', summary: 'Read an order from the read model (404 until persisted)', tags: ['orders'],
+    parameters: [
+      ...pathParams('/orders/:orderId'),
+      q('waitFor', { enum: ['persisted'] }, 'long-poll until the order (and eventId) is persisted'),
+      q('timeoutMs', { type: 'integer', minimum: 0, maximum: options.maxWaitMs }, `how long waitFor may wait (default ${Math.min(10_000, options.maxWaitMs)})`),
+      q('eventId', { type: 'string', format: 'uuid' }, 'with waitFor: wait until this event is applied'),
+      q('tenantCode', { type: 'string' }, 'admin only: the tenant of the order'),
+    ],
+    responses: { '200': { description: 'The order', content: { 'application/json': { schema: order } } }, ...errors(401, 403, 404, 409, 422, 429, 503) },
+  });
+  add('get', '/orders', {
+    operationId: 'listOrders', summary: 'Orders of the tenant, newest first, cursor-paged', tags: ['orders'],
+    parameters: [
+      q('status', { enum: [...ORDER_STATUSES] }, 'only this status'),
+      q('from', { type: 'string', format: 'date-time' }, 'orderDate >= from'),
+      q('to', { type: 'string', format: 'date-time' }, 'orderDate < to'),
+      q('limit', { type: 'integer', minimum: 1, maximum: 200 }, 'page size (default 50)'),
+      q('cursor', { type: 'string' }, 'nextCursor of the previous page'),
+      q('tenantCode', { type: 'string' }, 'admin only: one tenant'),
+    ],
+    responses: {
+      '200': { description: 'A page', content: { 'application/json': { schema: { type: 'object', required: ['items', 'nextCursor'], properties: { items: { type: 'array', items: order }, nextCursor: { type: ['string', 'null'] } } } } } },
+      ...errors(401, 403, 422, 429, 503),
+    },
+  });
   const product = { $ref: '#/components/schemas/Product' };
   add('post', '/products', {
     operationId: 'createProduct', summary: 'Create a product with stock', tags: ['products'],
@@ -111,6 +139,25 @@ export function openApiDocument(): Record<string, unknown> {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
       schemas: {
         Error: ErrorBody,
+        Order: {
+          type: 'object',
+          required: ['orderId', 'tenantCode', 'status', 'items', 'timeline', 'version'],
+          properties: {
+            orderId: { type: 'string' },
+            tenantCode: { type: 'string' },
+            status: { enum: [...ORDER_STATUSES] },
+            paymentStatus: { type: ['string', 'null'] },
+            customer: { type: ['object', 'null'] },
+            items: { type: 'array', items: { type: 'object' } },
+            totalPrice: { type: ['number', 'null'] },
+            orderDate: { type: ['string', 'null'] },
+            deliveryDate: { type: ['string', 'null'] },
+            deleted: { type: ['object', 'null'] },
+            timeline: { type: 'array', items: { type: 'object' } },
+            rejectedTransitions: { type: 'array', items: { type: 'object' } },
+            version: { type: 'integer' },
+          },
+        },
         Product: {
           type: 'object',
           required: ['productId', 'tenantCode', 'name', 'stock', 'reserved', 'lowStockThreshold', 'low'],

@@ -17,8 +17,8 @@ export interface WriteDeps {
   direct: DirectWriter;
   idempotency: IdempotencyStore;
   metrics: ApiMetrics;
-  /** Current order status from the read model; null when the order is not (yet) known. */
-  currentStatus(tenantCode: string, orderId: string): Promise<OrderStatus | null>;
+  /** Current order state from the read model; null when the order is not (yet) known. */
+  currentStatus(tenantCode: string, orderId: string): Promise<{ status: OrderStatus; deleted: boolean } | null>;
 }
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -51,8 +51,9 @@ export function writeHandler(route: WriteRoute, deps: WriteDeps) {
     checkData(route, data);
     if (route.needsCurrentStatus) {
       const current = await deps.currentStatus(tenantCode, String(req.params.orderId));
-      checkTransition(current, data.newStatus);
-      data = buildData(route, body, { ...ctx, currentStatus: current });
+      if (current?.deleted) throw new HttpError(409, 'ORDER_DELETED', 'the order was deleted', undefined, {}, { currentStatus: current.status });
+      checkTransition(current?.status, data.newStatus);
+      data = buildData(route, body, { ...ctx, currentStatus: current?.status ?? null });
     }
     const envelope = buildEnvelope(route, data, { tenantCode, userId: principal.userId, role: principal.role, correlationId: req.correlationId!, now });
 
