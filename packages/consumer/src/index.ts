@@ -1,0 +1,13 @@
+export * from './types';
+export * from './accumulator';
+export * from './backoff';
+export * from './classify';
+export * from './dlq';
+export * from './lag';
+export * from './metrics';
+export * from './affinity-assigner';
+export * from './sink-writer';
+export * from './event-decoder';
+export * from './worker-server';
+export { commitPlan } from './offsets';
+export { createConsumerRuntime, type ConsumerRuntime, type ConsumerRuntimeOptions } from './runtime';

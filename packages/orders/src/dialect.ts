@@ -1,0 +1,41 @@
+import type { Connection } from 'mongoose';
+
+/**
+ * What the MongoDB-wire server behind the connection can do. Production runs MongoDB >= 6;
+ * local tests run FerretDB v1 (SQLite), which differs in ways the writer must respect.
+ */
+export interface StoreDialect {
+  readonly name: 'mongodb' | 'ferretdb';
+  /**
+   * A replace filtered on `{_id, rev}` is atomic, so concurrent writers of one order are safe
+   * (optimistic concurrency). FerretDB v1 runs the filter and the write in separate SQLite
+   * transactions, so it needs a single writer per order instead (key-affinity assignment).
+   */
+  readonly atomicConditionalWrites: boolean;
+  /**
+   * FerretDB v1 keeps one pooled SQLite connection per update statement that matched a document
+   * until the whole command ends; its pool has 100, so 100 matched updates in one command (or in
+   * concurrent commands) deadlock. MongoDB has no such limit.
+   */
+  readonly maxUpdatesPerCommand: number;
+  /**
+   * MongoDB serves `{_id: {$in: [...]}}` from the _id index. FerretDB v1 pushes only a plain
+   * `{_id: <value>}` filter down to SQLite and decodes the whole collection for anything else,
+   * so point reads in parallel are far cheaper there.
+   */
+  readonly batchedIdLookup: boolean;
+}
+
+export const MONGODB: StoreDialect = Object.freeze({ name: 'mongodb', atomicConditionalWrites: true, maxUpdatesPerCommand: Infinity, batchedIdLookup: true });
+export const FERRETDB: StoreDialect = Object.freeze({ name: 'ferretdb', atomicConditionalWrites: false, maxUpdatesPerCommand: 40, batchedIdLookup: false });
+
+/** FerretDB answers buildInfo with a `ferretdbVersion` field; MongoDB does not. */
+export function dialectFromBuildInfo(buildInfo: Record<string, unknown>): StoreDialect {
+  return 'ferretdbVersion' in buildInfo || 'ferretdbFeatures' in buildInfo ? FERRETDB : MONGODB;
+}
+
+export async function detectDialect(conn: Connection): Promise<StoreDialect> {
+  const db = conn.db;
+  if (!db) throw new Error('connection is not open');
+  return dialectFromBuildInfo(await db.admin().command({ buildInfo: 1 }));
+}

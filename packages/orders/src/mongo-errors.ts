@@ -1,0 +1,35 @@
+import { AppError } from '@medlives/errors';
+
+const UNAVAILABLE = new Set([
+  'MongoServerSelectionError',
+  'MongoNetworkError',
+  'MongoNotConnectedError',
+  'MongoTopologyClosedError',
+  'MongoPoolClearedError',
+  'PoolClearedError',
+  'PoolClearedOnNetworkError',
+  'MongoWaitQueueTimeoutError',
+]);
+const TIMEOUT = new Set(['MongoNetworkTimeoutError', 'MongoOperationTimeoutError']);
+/** Server codes for "try again": NotWritablePrimary, PrimarySteppedDown, ShutdownInProgress, ... */
+const RETRIABLE_CODES = new Set([6, 7, 89, 91, 189, 262, 9001, 10107, 11600, 11602, 13435, 13436]);
+
+function transient(error: unknown, depth = 0): 'DB_UNAVAILABLE' | 'DB_TIMEOUT' | undefined {
+  if (!error || typeof error !== 'object' || depth > 4) return undefined;
+  const e = error as { name?: string; code?: unknown; hasErrorLabel?: (l: string) => boolean; errorResponse?: unknown; cause?: unknown };
+  if (e.name && TIMEOUT.has(e.name)) return 'DB_TIMEOUT';
+  if (e.code === 50) return 'DB_TIMEOUT';
+  if (e.name && UNAVAILABLE.has(e.name)) return 'DB_UNAVAILABLE';
+  if (typeof e.code === 'number' && RETRIABLE_CODES.has(e.code)) return 'DB_UNAVAILABLE';
+  if (e.hasErrorLabel?.('RetryableWriteError') || e.hasErrorLabel?.('ResetPool')) return 'DB_UNAVAILABLE';
+  // A bulk write that lost its connection wraps the network error.
+  return transient(e.errorResponse, depth + 1) ?? transient(e.cause, depth + 1);
+}
+
+/** Driver error → AppError: connection and timeout faults are retriable, the rest permanent. */
+export function mongoAppError(error: unknown, context: Record<string, unknown> = {}): AppError {
+  if (error instanceof AppError) return error;
+  const code = transient(error);
+  const message = error instanceof Error ? error.message : String(error);
+  return new AppError(code ?? 'INTERNAL', `mongodb: ${message}`, { cause: error, context });
+}
