@@ -6,7 +6,7 @@ import mongoose from 'mongoose';
 import type { Registry } from 'prom-client';
 import { currentStatus } from '@medlives/orders';
 import { createKafka } from '@medlives/kafka';
-import { createLogger, createRegistry, detectMongoServer, kafkaConnection, type Logger } from '@medlives/runtime';
+import { createLogger, createRegistry, detectMongoServer, kafkaConnection, type Logger, mongoDatabaseName } from '@medlives/runtime';
 import type { ApiConfig } from './config';
 import { authenticate } from './http/auth';
 import { correlation } from './http/correlation';
@@ -128,7 +128,7 @@ export function createApp(config: ApiConfig, options: { logger?: Logger; registr
     },
     start() {
       started ??= (async () => {
-        await connection.openUri(config.MONGO_URL, { serverSelectionTimeoutMS: 5_000, maxPoolSize: 50 });
+        await connection.openUri(config.MONGO_URL, { dbName: mongoDatabaseName(config.MONGO_URL), serverSelectionTimeoutMS: 5_000, maxPoolSize: 50 });
         const mongoServer = await detectMongoServer(connection);
         await idempotency.init(mongoServer, logger);
         await products.init(mongoServer);

@@ -54,3 +54,9 @@ export function kafkaConnection(env: KafkaEnv, clientId: string): KafkaConnectio
     ssl: env.KAFKA_SSL === 'true',
   };
 }
+
+/** The database named in a MongoDB URL, or `medlives` when it names none (every app agrees). */
+export function mongoDatabaseName(url: string): string {
+  const path = /^mongodb(?:\+srv)?:\/\/[^/]+\/([^?]*)/.exec(url)?.[1];
+  return path ? decodeURIComponent(path) : 'medlives';
+}
