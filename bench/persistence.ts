@@ -16,7 +16,7 @@ import { groupLag, publish } from '../apps/order-persistence/test/support/kafka'
 import { orderWorkload } from '../apps/order-persistence/test/support/workload';
 import { measureAcceptedToPersisted } from './persistence-api-hook';
 import { startNaiveConsumer } from './persistence-naive';
-import { machine, writeReport } from './report';
+import { writeReport } from './report';
 import type { Admin } from 'kafkajs';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 100_000);
@@ -116,7 +116,7 @@ function markdown(d: {
 }): string {
   const api = typeof d.acceptedToPersisted === 'string' ? d.acceptedToPersisted : JSON.stringify(d.acceptedToPersisted);
   return [
-    `${d.events} preloaded events (${d.orders} orders; order-events + status-updates), drained by each consumer in turn. Database: ${d.database}. Machine: ${JSON.stringify(machine())}.`,
+    `${d.events} preloaded events (${d.orders} orders; order-events + status-updates), drained by each consumer in turn. Database: ${d.database}.`,
     '',
     '| consumer | events/s | drain time | Mongo write commands / 1,000 events | documents written | read commands |',
     '|---|---:|---:|---:|---:|---:|',

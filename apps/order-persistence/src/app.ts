@@ -11,9 +11,9 @@ import {
 } from '@medlives/consumer';
 import { createKafka } from '@medlives/kafka';
 import { createOrdersSink, detectDialect, ensureOrderIndexes } from '@medlives/orders';
-import { createLogger, createRegistry, kafkaConnection } from '@medlives/runtime';
+import { createLogger, createRegistry, kafkaConnection, mongoDatabaseName } from '@medlives/runtime';
 import { CONSUMER_GROUPS } from '@medlives/topology';
-import { type OrderPersistenceConfig, databaseName } from './config';
+import type { OrderPersistenceConfig } from './config';
 
 export interface AppDeps {
   readonly logger?: Logger;
@@ -48,7 +48,7 @@ export function createApp(config: OrderPersistenceConfig, deps: AppDeps = {}): A
 
   async function boot(): Promise<void> {
     conn = mongoose.createConnection(config.MONGO_URL, {
-      dbName: databaseName(config.MONGO_URL),
+      dbName: mongoDatabaseName(config.MONGO_URL),
       serverSelectionTimeoutMS: config.MONGO_SERVER_SELECTION_TIMEOUT_MS,
       bufferCommands: false,
       autoIndex: false,
@@ -56,7 +56,7 @@ export function createApp(config: OrderPersistenceConfig, deps: AppDeps = {}): A
     });
     await conn.asPromise();
     const dialect = await detectDialect(conn);
-    await ensureOrderIndexes(conn);
+    await ensureOrderIndexes(conn, dialect);
     runtime = createConsumerRuntime({
       kafka: createKafka(kafkaConnection(config, GROUP.app)),
       group: GROUP,

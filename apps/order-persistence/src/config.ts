@@ -22,9 +22,3 @@ export const OrderPersistenceEnv = z.object({
   MONGO_SERVER_SELECTION_TIMEOUT_MS: positiveInt.default(5_000),
 });
 export type OrderPersistenceConfig = z.output<typeof OrderPersistenceEnv>;
-
-/** The database named in MONGO_URL, or `medlives` when the URL names none. */
-export function databaseName(url: string): string {
-  const path = /^mongodb(?:\+srv)?:\/\/[^/]+\/([^?]*)/.exec(url)?.[1];
-  return path ? decodeURIComponent(path) : 'medlives';
-}

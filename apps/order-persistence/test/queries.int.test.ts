@@ -5,6 +5,7 @@
 import { type Envelope, type EventDataInput, createEvent } from '@medlives/events';
 import { MAX_WAIT_MS, currentStatus, findOrder, listOrders, waitForOrder } from '@medlives/orders';
 import { sampleData } from '@medlives/testkit';
+import type { App } from '../src/app';
 import { type Harness, harness } from './support/harness';
 import { publish } from './support/kafka';
 
@@ -20,9 +21,10 @@ function status(tenantCode: string, orderId: string, newStatus: string): Envelop
 
 describe('order reads', () => {
   let h: Harness;
+  let app: App;
   beforeAll(async () => {
     h = await harness('op-reads');
-    await h.startApp();
+    app = await h.startApp();
   });
   afterAll(() => h.cleanup());
 
@@ -91,5 +93,26 @@ describe('order reads', () => {
     expect(admin.items.map((o) => o.tenantCode)).toEqual(['pharma-other']);
     await expect(listOrders(h.conn, { tenantCode: tenant }, { status: 'teleported' as never })).rejects.toMatchObject({ code: 'SCHEMA_INVALID', message: expect.stringMatching(/^status/) });
     await expect(listOrders(h.conn, { tenantCode: tenant }, { cursor: 'garbage' })).rejects.toMatchObject({ code: 'SCHEMA_INVALID' });
+  });
+
+  it('when the worker runs, then it serves liveness, readiness and the metrics the alerts use', async () => {
+    const base = `http://127.0.0.1:${app.port}`;
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    const ready = await fetch(`${base}/readyz`);
+    expect([ready.status, await ready.json()]).toEqual([200, expect.objectContaining({ ok: true, joined: true, sink: 'reachable' })]);
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    for (const name of [
+      'medlives_kafka_consumer_lag',
+      'medlives_consumer_events_total',
+      'medlives_consumer_errors_total',
+      'medlives_consumer_dlq_total',
+      'medlives_consumer_batch_size',
+      'medlives_consumer_batch_duration_seconds',
+      'medlives_mongo_write_operations_total',
+    ]) {
+      expect(metrics).toContain(`# TYPE ${name} `);
+    }
+    expect(metrics).toMatch(/medlives_consumer_events_total\{[^}]*outcome="processed"[^}]*\} [1-9]/);
+    expect(metrics).toMatch(/medlives_kafka_consumer_lag\{[^}]*partition="0"[^}]*\} 0/);
   });
 });

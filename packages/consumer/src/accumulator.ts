@@ -4,8 +4,9 @@
  * resolve offsets. A batch is flushed when it holds `maxEvents`, when its oldest record has
  * waited `maxWaitMs`, or as soon as no more input can arrive: every handler KafkaJS is running is
  * parked on this accumulator (its fetcher waits for all handlers before fetching again), so
- * waiting longer would only add latency. Flushes run one at a time, so one instance never writes
- * the same entity from two batches at once.
+ * waiting longer would only add latency. By default flushes run one at a time, so one instance
+ * never writes the same entity from two batches at once; one-by-one groups (notification...)
+ * allow as many in flight as partitions they consume concurrently.
  */
 
 /** What happened to a submitted chunk. */
@@ -22,6 +23,8 @@ export interface AccumulatorOptions<E> {
   readonly maxWaitMs: number;
   /** Writes one batch. Should not throw; a rejection is treated as 'retry'. */
   readonly flush: (entries: E[]) => Promise<FlushOutcome>;
+  /** Batches written at the same time. @default 1 */
+  readonly maxInFlight?: number;
 }
 
 interface Chunk<E> {
@@ -33,7 +36,7 @@ export class BatchAccumulator<E> {
   private open: Chunk<E>[] = [];
   private openSize = 0;
   private readonly sealed: Chunk<E>[][] = [];
-  private inFlight = false;
+  private inFlight = 0;
   private active = 0;
   private waiting = 0;
   private draining = false;
@@ -61,7 +64,7 @@ export class BatchAccumulator<E> {
   }
 
   get busy(): boolean {
-    return this.inFlight || this.openSize > 0 || this.sealed.length > 0;
+    return this.inFlight > 0 || this.openSize > 0 || this.sealed.length > 0;
   }
 
   submit(entries: E[]): Promise<FlushOutcome> {
@@ -118,23 +121,26 @@ export class BatchAccumulator<E> {
   }
 
   private pump(): void {
-    if (this.inFlight) return;
-    // Every running handler is parked here: nothing else can join this batch.
-    const idle = this.waiting >= this.active;
-    if (this.sealed.length === 0 && this.open.length > 0 && (idle || this.draining)) this.seal();
-    const next = this.sealed.shift();
-    if (!next) {
-      this.notifyIdle();
-      return;
+    const limit = this.options.maxInFlight ?? 1;
+    while (this.inFlight < limit) {
+      // Every running handler is parked here: nothing else can join this batch.
+      const idle = this.waiting >= this.active;
+      if (this.sealed.length === 0 && this.open.length > 0 && (idle || this.draining)) this.seal();
+      const next = this.sealed.shift();
+      if (!next) break;
+      this.start(next);
     }
-    this.inFlight = true;
-    const entries = next.flatMap((c) => c.entries);
+    this.notifyIdle();
+  }
+
+  private start(batch: Chunk<E>[]): void {
+    this.inFlight++;
     this.options
-      .flush(entries)
+      .flush(batch.flatMap((c) => c.entries))
       .catch((): FlushOutcome => 'retry')
       .then((outcome) => {
-        this.inFlight = false;
-        for (const chunk of next) chunk.settle(outcome);
+        this.inFlight--;
+        for (const chunk of batch) chunk.settle(outcome);
         // Queued batches would hit the same broken sink: hand them back for a later re-delivery.
         if (outcome !== 'committed') this.settleQueued(outcome);
         this.pump();

@@ -18,7 +18,7 @@ export function commitPlan(entries: ReadonlyArray<{ origin: RecordOrigin }>): Ar
 /** Errors meaning "this member no longer owns the generation": abandon the batch, do not retry. */
 export function isRebalance(error: unknown): boolean {
   const type = (error as { type?: unknown })?.type;
-  return type === 'REBALANCE_IN_PROGRESS' || type === 'ILLEGAL_GENERATION' || type === 'UNKNOWN_MEMBER_ID' || type === 'NOT_COORDINATOR';
+  return type === 'REBALANCE_IN_PROGRESS' || type === 'ILLEGAL_GENERATION' || type === 'UNKNOWN_MEMBER_ID' || type === 'NOT_COORDINATOR' || type === 'NOT_COORDINATOR_FOR_GROUP';
 }
 
 export function sleep(ms: number): Promise<void> {

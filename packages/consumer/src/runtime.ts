@@ -27,6 +27,11 @@ export interface ConsumerRuntimeOptions<T> {
   readonly backoff?: BackoffOptions;
   /** Partitions KafkaJS hands out concurrently. @default group.concurrency */
   readonly concurrency?: number;
+  /**
+   * Batches written at once. One keeps an instance a single writer per entity (batch groups);
+   * one-by-one groups write each partition's record independently. @default batch mode 1, single mode concurrency
+   */
+  readonly flushConcurrency?: number;
   /** @default KafkaJS round robin */
   readonly partitionAssigners?: PartitionAssigner[];
   /** @default 30000 */
@@ -112,6 +117,7 @@ class Runtime<T> implements ConsumerRuntime {
       maxEvents: this.batch.maxEvents,
       maxWaitMs: this.batch.maxWaitMs,
       flush: (entries) => this.flush(entries),
+      maxInFlight: options.flushConcurrency ?? (group.mode === 'single' ? (options.concurrency ?? group.concurrency) : 1),
     });
     this.lagMonitor = new LagMonitor(this.admin, this.groupId, this.topics, this.metrics, this.log, options.lagIntervalMs ?? 10_000);
     this.watchConsumer();

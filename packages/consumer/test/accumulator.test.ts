@@ -142,4 +142,17 @@ describe('BatchAccumulator', () => {
     const { acc } = setup(2);
     expect(() => acc.submit([1, 2, 3])).toThrow(/exceeds maxEvents/);
   });
+
+  it('when more batches may be in flight, then independent partitions are written concurrently', async () => {
+    const releases: Array<(o: FlushOutcome) => void> = [];
+    const acc = new BatchAccumulator<number>({ maxEvents: 1, maxWaitMs: 0, maxInFlight: 2, flush: () => new Promise((r) => releases.push(r)) });
+    acc.enter();
+    acc.enter();
+    const a = acc.submit([1]);
+    const b = acc.submit([2]);
+    await tick();
+    expect(releases).toHaveLength(2);
+    releases.forEach((r) => r('committed'));
+    await expect(Promise.all([a, b])).resolves.toEqual(['committed', 'committed']);
+  });
 });

@@ -1,4 +1,5 @@
 import type { Connection } from 'mongoose';
+import { type MongoServerInfo, detectMongoServer } from '@medlives/runtime';
 
 /**
  * What the MongoDB-wire server behind the connection can do. Production runs MongoDB >= 6;
@@ -24,18 +25,22 @@ export interface StoreDialect {
    * so point reads in parallel are far cheaper there.
    */
   readonly batchedIdLookup: boolean;
+  /**
+   * FerretDB v1 (SQLite) plans no query on a secondary index (only `_id` is pushed down), yet
+   * keeps them up to date on every write, parsing the JSON document once per index: there they
+   * are pure write cost, so the writer does not create them.
+   */
+  readonly secondaryIndexes: boolean;
 }
 
-export const MONGODB: StoreDialect = Object.freeze({ name: 'mongodb', atomicConditionalWrites: true, maxUpdatesPerCommand: Infinity, batchedIdLookup: true });
-export const FERRETDB: StoreDialect = Object.freeze({ name: 'ferretdb', atomicConditionalWrites: false, maxUpdatesPerCommand: 40, batchedIdLookup: false });
+export const MONGODB: StoreDialect = Object.freeze({ name: 'mongodb', atomicConditionalWrites: true, maxUpdatesPerCommand: Infinity, batchedIdLookup: true, secondaryIndexes: true });
+export const FERRETDB: StoreDialect = Object.freeze({ name: 'ferretdb', atomicConditionalWrites: false, maxUpdatesPerCommand: 40, batchedIdLookup: false, secondaryIndexes: false });
 
-/** FerretDB answers buildInfo with a `ferretdbVersion` field; MongoDB does not. */
-export function dialectFromBuildInfo(buildInfo: Record<string, unknown>): StoreDialect {
-  return 'ferretdbVersion' in buildInfo || 'ferretdbFeatures' in buildInfo ? FERRETDB : MONGODB;
+/** The writer's strategy for the server @medlives/runtime detected. */
+export function dialectFor(server: Pick<MongoServerInfo, 'kind'>): StoreDialect {
+  return server.kind === 'ferretdb' ? FERRETDB : MONGODB;
 }
 
 export async function detectDialect(conn: Connection): Promise<StoreDialect> {
-  const db = conn.db;
-  if (!db) throw new Error('connection is not open');
-  return dialectFromBuildInfo(await db.admin().command({ buildInfo: 1 }));
+  return dialectFor(await detectMongoServer(conn));
 }

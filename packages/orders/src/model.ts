@@ -1,5 +1,6 @@
 import { type Collection, type Connection, type Model, Schema, type SchemaDefinition } from 'mongoose';
 import { ORDER_STATUSES } from '@medlives/events';
+import type { StoreDialect } from './dialect';
 import type { OrderDoc } from './types';
 
 export const ORDERS_COLLECTION = 'orders';
@@ -69,6 +70,6 @@ export function ordersCollection(conn: Connection): Collection<OrderDoc> {
 }
 
 /** Creates the collection's indexes (idempotent); run once at start by the writer. */
-export async function ensureOrderIndexes(conn: Connection): Promise<void> {
-  await orderModel(conn).createIndexes();
+export async function ensureOrderIndexes(conn: Connection, dialect: Pick<StoreDialect, 'secondaryIndexes'>): Promise<void> {
+  if (dialect.secondaryIndexes) await orderModel(conn).createIndexes();
 }

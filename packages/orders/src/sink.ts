@@ -32,9 +32,9 @@ export interface OrdersSink extends Sink<Envelope> {
 /**
  * The order-persistence sink: all events of a batch for one order become one document write,
  * and the whole batch one unordered bulkWrite. First round: orders this instance wrote recently
- * come from the cache and are replaced guarded by their revision; unknown orders are inserted
- * without a read (in a stream most are new). Whatever did not go through (a lost race, an insert
- * of an order that already exists) is re-read and re-folded in the next round.
+ * come from the cache and are replaced guarded by their revision; orders created in the batch
+ * are inserted without a read; the others are read. Whatever did not go through (a lost race,
+ * an insert of an order that already exists) is re-read and re-folded in the next round.
  */
 export function createOrdersSink(options: OrdersSinkOptions): OrdersSink {
   const metrics = orderMetrics(options.registry);
@@ -51,7 +51,7 @@ export function createOrdersSink(options: OrdersSinkOptions): OrdersSink {
       if (attempt > maxAttempts) {
         throw new AppError('CONFLICT', `orders kept changing under us: ${keys.slice(0, 5).join(', ')}`, { retriable: true });
       }
-      const docs = attempt === 1 ? fromCache(cache, keys) : await store.load(keys);
+      const docs = attempt === 1 ? await firstLook(cache, store, keys, byKey) : await store.load(keys);
       const { planned, noops } = plan(keys, docs, byKey, now());
       for (const n of noops) count(metrics, n);
       if (planned.length === 0) break;
@@ -91,13 +91,20 @@ export function createOrdersSink(options: OrdersSinkOptions): OrdersSink {
   };
 }
 
-/** Cached documents; absent keys are planned as new orders (an insert that fails if not). */
-function fromCache(cache: DocCache, keys: readonly string[]): Map<string, OrderDoc> {
+/**
+ * What the first round folds onto: cached documents; nothing for orders created in this very
+ * batch (almost always new: planned as inserts, which fail harmlessly if not); a read for the
+ * rest.
+ */
+async function firstLook(cache: DocCache, store: OrderStore, keys: readonly string[], byKey: Map<string, KeyedFact[]>): Promise<Map<string, OrderDoc>> {
   const docs = new Map<string, OrderDoc>();
+  const unknown: string[] = [];
   for (const key of keys) {
     const doc = cache.get(key);
     if (doc) docs.set(key, doc);
+    else if (!byKey.get(key)?.some((f) => f.incoming.kind === 'created')) unknown.push(key);
   }
+  if (unknown.length) for (const [key, doc] of await store.load(unknown)) docs.set(key, doc);
   return docs;
 }
 

@@ -53,17 +53,22 @@ export class OrderStore {
     for (const chunk of this.chunks(ops)) {
       const replaces = chunk.filter((o) => o.kind === 'replace').length;
       this.metrics.writeOps.inc({ collection: ORDERS_COLLECTION, op: 'bulkWrite' });
-      let result: BulkWriteResult | undefined;
+      let result: Pick<BulkWriteResult, 'matchedCount'>;
+      let failed = new Set<number>();
       try {
         result = await this.collection.bulkWrite(chunk.map((o) => this.toBulkOp(o)), { ordered: false });
       } catch (error) {
-        if (!onlyDuplicateKeys(error)) throw mongoAppError(error, { collection: ORDERS_COLLECTION, op: 'bulkWrite' });
+        const duplicates = duplicateKeyIndexes(error);
+        if (!duplicates) throw mongoAppError(error, { collection: ORDERS_COLLECTION, op: 'bulkWrite' });
+        // Unordered: the other operations ran; only the duplicate inserts lost their race.
+        failed = duplicates;
+        result = { matchedCount: (error as { result?: { matchedCount?: number } }).result?.matchedCount ?? 0 };
       }
-      if (!result || result.matchedCount < replaces) unconfirmed.push(...chunk.map((o) => o.doc._id));
-      else {
-        this.metrics.documentsWritten.inc({ collection: ORDERS_COLLECTION, op: 'insert' }, chunk.length - replaces);
-        this.metrics.documentsWritten.inc({ collection: ORDERS_COLLECTION, op: 'replace' }, replaces);
-      }
+      const replacesLanded = result.matchedCount >= replaces;
+      chunk.forEach((op, i) => {
+        if (failed.has(i) || (op.kind === 'replace' && !replacesLanded)) unconfirmed.push(op.doc._id);
+        else this.metrics.documentsWritten.inc({ collection: ORDERS_COLLECTION, op: op.kind });
+      });
     }
     return { unconfirmed };
   }
@@ -88,8 +93,11 @@ export class OrderStore {
   }
 }
 
-function onlyDuplicateKeys(error: unknown): boolean {
-  const writeErrors = (error as { writeErrors?: unknown })?.writeErrors;
-  const list = Array.isArray(writeErrors) ? writeErrors : writeErrors ? [writeErrors] : [];
-  return (error as { name?: string })?.name === 'MongoBulkWriteError' && list.length > 0 && list.every((w: { code?: number }) => w.code === DUPLICATE_KEY);
+/** Indexes of the failed operations when every failure is a duplicate key, else undefined. */
+function duplicateKeyIndexes(error: unknown): Set<number> | undefined {
+  if ((error as { name?: string })?.name !== 'MongoBulkWriteError') return undefined;
+  const raw = (error as { writeErrors?: unknown }).writeErrors;
+  const list = (Array.isArray(raw) ? raw : raw ? [raw] : []) as Array<{ code?: number; index?: number }>;
+  if (list.length === 0 || !list.every((w) => w.code === DUPLICATE_KEY && typeof w.index === 'number')) return undefined;
+  return new Set(list.map((w) => w.index!));
 }

@@ -1,12 +1,13 @@
 import { Registry } from 'prom-client';
 import { AppError } from '@medlives/errors';
 import {
+  DocCache,
   FERRETDB,
   MONGODB,
   type OrderDoc,
   OrderStore,
   decodeCursor,
-  dialectFromBuildInfo,
+  dialectFor,
   encodeCursor,
   mongoAppError,
   orderMetrics,
@@ -61,10 +62,11 @@ describe('OrderStore.write', () => {
   });
 
   it('when an insert hits a duplicate key, then it is a lost race, not an error', async () => {
-    const dup = Object.assign(new Error('E11000'), { name: 'MongoBulkWriteError', writeErrors: [{ code: 11000 }] });
+    const dup = Object.assign(new Error('E11000'), { name: 'MongoBulkWriteError', writeErrors: [{ code: 11000, index: 1 }], result: { matchedCount: 1 } });
     const { collection } = fakeCollection(() => dup);
     const store = new OrderStore(collection, MONGODB, orderMetrics(new Registry()));
-    await expect(store.write([{ kind: 'insert', doc: doc(1) }])).resolves.toEqual({ unconfirmed: ['t/o1'] });
+    const ops = [{ kind: 'insert' as const, doc: doc(1) }, { kind: 'insert' as const, doc: doc(2) }, { kind: 'replace' as const, doc: doc(3), expectedRev: 0 }];
+    await expect(store.write(ops)).resolves.toEqual({ unconfirmed: ['t/o2'] });
   });
 
   it('when the connection drops mid-write, then the error is a retriable DB_TIMEOUT', async () => {
@@ -93,14 +95,27 @@ describe('mongoAppError', () => {
 });
 
 describe('dialect and cursor', () => {
-  it('when buildInfo names FerretDB, then the FerretDB fallbacks are chosen', () => {
-    expect(dialectFromBuildInfo({ version: '7.0.42', ferretdbVersion: 'unknown' })).toBe(FERRETDB);
-    expect(dialectFromBuildInfo({ version: '7.0.14' })).toBe(MONGODB);
+  it('when the server is FerretDB, then the FerretDB fallbacks are chosen', () => {
+    expect(dialectFor({ kind: 'ferretdb' })).toBe(FERRETDB);
+    expect(dialectFor({ kind: 'mongodb' })).toBe(MONGODB);
   });
 
   it('when a cursor round-trips, then it names the last order; a forged one is a SCHEMA_INVALID naming cursor', () => {
     const c = encodeCursor({ _id: 'p/o9', orderDate: new Date('2026-11-21T10:00:00.000Z') });
     expect(decodeCursor(c)).toEqual({ d: '2026-11-21T10:00:00.000Z', i: 'p/o9' });
     expect(() => decodeCursor('nope')).toThrow(expect.objectContaining({ code: 'SCHEMA_INVALID', message: expect.stringMatching(/^cursor/) }));
+  });
+});
+
+describe('DocCache', () => {
+  it('when full, then the least recently used order is dropped first', () => {
+    const cache = new DocCache(2);
+    cache.set(doc(1));
+    cache.set(doc(2));
+    cache.get('t/o1');
+    cache.set(doc(3));
+    expect([cache.get('t/o1')?._id, cache.get('t/o2'), cache.get('t/o3')?._id]).toEqual(['t/o1', undefined, 't/o3']);
+    cache.clear();
+    expect(cache.size).toBe(0);
   });
 });
