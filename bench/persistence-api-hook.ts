@@ -1,16 +1,23 @@
 /**
- * HOOK — accepted→persisted latency through the producer API (issue 4: p99 ≤ 1 s at a steady
- * 1,000 orders/s). To be wired by the API owner: start apps/producer-api against `ctx`, POST
- * orders at `ratePerSecond` for `durationS`, and for each 202 poll
- * GET /api/v1/orders/:id?waitFor=persisted&eventId=<id> (or read `orders` directly) to get the
- * time from the 202 to the document; return the percentiles. While it returns null the report
- * says "not measured".
+ * Accepted→persisted latency through the producer API (issue 4: p99 ≤ 1 s at a steady
+ * 1,000 orders/s): the API runs as a child process, the order-persistence worker in this one;
+ * orders are posted at a fixed rate, and each order's latency is the time from its 202 to the
+ * moment the worker first wrote it (the read model's `firstSeenAt`; same machine, same clock).
  */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import mongoose from 'mongoose';
+import pino from 'pino';
+import { ordersCollection } from '@medlives/orders';
+import { createRegistry, parseConfig } from '@medlives/runtime';
+import { sampleData, waitFor } from '@medlives/testkit';
+import { createApp } from '../apps/order-persistence/src/app';
+import { OrderPersistenceEnv } from '../apps/order-persistence/src/config';
+
 export interface ApiLatencyContext {
   readonly kafkaBrokers: string;
   readonly mongoUrl: string;
   readonly topicPrefix: string;
-  /** The order-persistence worker is already running against this prefix and database. */
   readonly ratePerSecond: number;
   readonly durationS: number;
 }
@@ -20,8 +27,66 @@ export interface ApiLatencyResult {
   readonly p99Ms: number;
   readonly maxMs: number;
   readonly orders: number;
+  readonly refused: number;
 }
 
-export async function measureAcceptedToPersisted(_ctx: ApiLatencyContext): Promise<ApiLatencyResult | null> {
-  return null;
+const KEY = 'bench-latency-key-01';
+const PORT = 18_600;
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+export async function measureAcceptedToPersisted(ctx: ApiLatencyContext): Promise<ApiLatencyResult | null> {
+  const env = { KAFKA_BROKERS: ctx.kafkaBrokers, MONGO_URL: ctx.mongoUrl, TOPIC_PREFIX: ctx.topicPrefix, LOG_LEVEL: 'error' };
+  const worker = createApp(parseConfig(OrderPersistenceEnv, { ...env, PORT: '0' }), { registry: createRegistry('bench-worker', { defaultMetrics: false }), logger: pino({ level: 'error' }) });
+  await worker.start();
+  const api = spawn(join(__dirname, '..', 'node_modules', '.bin', 'tsx'), ['apps/producer-api/src/main.ts'], {
+    cwd: join(__dirname, '..'),
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, ...env, PORT: String(PORT), API_KEYS: `bench-tenant:${KEY}`, RATE_LIMIT_PER_SECOND: '1000000', RATE_LIMIT_BURST: '1000000' },
+  });
+  const conn = await mongoose.createConnection(ctx.mongoUrl).asPromise();
+  try {
+    await waitFor('the API', async () => (await fetch(`http://127.0.0.1:${PORT}/readyz`).catch(() => undefined))?.status === 200, { timeoutMs: 60_000, intervalMs: 200 });
+    const { tenantCode: _t, orderId: _o, ...order } = sampleData('order.created') as Record<string, unknown>;
+    const accepted = new Map<string, number>();
+    let refused = 0;
+    const inflight: Promise<void>[] = [];
+    const post = async (i: number) => {
+      const orderId = `lat-${i}`;
+      const res = await fetch(`http://127.0.0.1:${PORT}/api/v1/orders`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ ...order, orderId }),
+      }).catch(() => undefined);
+      if (res?.status === 202) accepted.set(orderId, Date.now());
+      else refused++;
+      await res?.arrayBuffer().catch(() => undefined);
+    };
+    // A steady rate: every 10 ms send the orders that are due by now (no coordinated omission).
+    const total = ctx.ratePerSecond * ctx.durationS;
+    const start = Date.now();
+    let sent = 0;
+    while (sent < total) {
+      const due = Math.min(total, Math.floor(((Date.now() - start) / 1000) * ctx.ratePerSecond));
+      while (sent < due) inflight.push(post(sent++));
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await Promise.all(inflight);
+    const orders = ordersCollection(conn);
+    await waitFor('every accepted order persisted', async () => (await orders.countDocuments({ created: true })) >= accepted.size, { timeoutMs: 120_000, intervalMs: 500 });
+    const docs = await orders.find({ created: true }, { projection: { orderId: 1, firstSeenAt: 1 } }).toArray();
+    const latencies = docs
+      .map((d) => (accepted.has(d.orderId) ? new Date(d.firstSeenAt).getTime() - accepted.get(d.orderId)! : undefined))
+      .filter((v): v is number => v !== undefined)
+      .map((v) => Math.max(0, v))
+      .sort((a, b) => a - b);
+    return { p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), maxMs: latencies[latencies.length - 1] ?? NaN, orders: latencies.length, refused };
+  } finally {
+    api.kill('SIGTERM');
+    await worker.stop('bench done');
+    await conn.dropDatabase().catch(() => undefined);
+    await conn.close();
+  }
 }
