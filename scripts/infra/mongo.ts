@@ -9,8 +9,9 @@ import type { ServiceState } from './kafka';
 const FERRET_SRC = join(INFRA_SRC, 'ferretdb');
 export const localMongoUrl = `mongodb://${HOST}:${MONGO_PORT}`;
 
-async function pings(url: string): Promise<boolean> {
-  const conn = mongoose.createConnection(url, { serverSelectionTimeoutMS: 1_500 });
+/** True when a MongoDB-wire server at `url` answers a ping within the timeout. */
+export async function pings(url: string, timeoutMs = 1_500): Promise<boolean> {
+  const conn = mongoose.createConnection(url, { serverSelectionTimeoutMS: timeoutMs });
   try {
     await conn.asPromise();
     await conn.db!.admin().ping();

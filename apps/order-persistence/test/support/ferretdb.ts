@@ -17,7 +17,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import mongoose from 'mongoose';
+import { pings } from '../../../../scripts/infra/mongo';
 import { BIN_DIR, INFRA_SRC } from '../../../../scripts/infra/paths';
 import { waitFor } from '@medlives/testkit';
 
@@ -100,19 +100,6 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function answers(url: string): Promise<boolean> {
-  const conn = mongoose.createConnection(url, { serverSelectionTimeoutMS: 500 });
-  try {
-    await conn.asPromise();
-    await conn.db!.admin().ping();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await conn.close().catch(() => undefined);
-  }
-}
-
 /** Starts a FerretDB of our own on a free port with a fresh data directory. */
 export async function startFerret(options: { indexedIds?: boolean } = {}): Promise<FerretInstance> {
   const binary = options.indexedIds ? await indexedIdBinary() : stockBinary();
@@ -126,7 +113,7 @@ export async function startFerret(options: { indexedIds?: boolean } = {}): Promi
     async start() {
       if (child) return;
       child = spawn(binary, ['-listen', `127.0.0.1:${port}`, '-data', data], { stdio: 'ignore' });
-      await waitFor(`FerretDB on ${port}`, () => answers(url), { timeoutMs: 30_000, intervalMs: 100 });
+      await waitFor(`FerretDB on ${port}`, () => pings(url, 500), { timeoutMs: 30_000, intervalMs: 100 });
     },
     async stop() {
       const c = child;
