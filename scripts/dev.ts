@@ -31,9 +31,9 @@ async function main(): Promise<void> {
     for (const stream of [child.stdout, child.stderr]) stream?.on('data', (d: Buffer) => process.stdout.write(d.toString().replace(/^(?=.)/gm, `[${app}] `)));
     child.once('exit', (code) => console.error(`[${app}] exited with ${code}`));
     children.push(child);
-    urls.push(app === PRODUCER_API.app ? `API            http://127.0.0.1:${port}/api/v1/docs  (health /healthz, /readyz, /metrics)` : `${app.padEnd(15)}http://127.0.0.1:${port}/readyz  (/metrics)`);
+    urls.push(app === PRODUCER_API.app ? `API                http://127.0.0.1:${port}/api/v1/docs  (health /healthz, /readyz, /metrics)` : `${app.padEnd(19)}http://127.0.0.1:${port}/readyz  (/metrics)`);
   }
-  console.error(['', 'MedLives is starting:', ...urls.map((u) => `  ${u}`), `  Kafka          ${infra.env.KAFKA_BROKERS}`, `  MongoDB        ${infra.env.MONGO_URL}`, ...(apiKey ? [`  API key        pharma-001 → Bearer ${apiKey}`] : []), '  Ctrl-C stops the apps; `npm run infra:down` stops Kafka and MongoDB.', ''].join('\n'));
+  console.error(['', 'MedLives is starting:', ...urls.map((u) => `  ${u}`), `  Kafka              ${infra.env.KAFKA_BROKERS}`, `  MongoDB            ${infra.env.MONGO_URL}`, ...(apiKey ? [`  API key            pharma-001 → Bearer ${apiKey}`] : []), '  Ctrl-C stops the apps; `npm run infra:down` stops Kafka and MongoDB.', ''].join('\n'));
   const shutdown = () => {
     for (const c of children) c.kill('SIGTERM');
     setTimeout(() => process.exit(0), 25_000).unref();
