@@ -1,4 +1,5 @@
 import type { Admin, Kafka } from 'kafkajs';
+import { computeLag } from '@medlives/consumer';
 import { type ConsumerGroupSpec, resolveGroupId, resolveTopicName } from '@medlives/topology';
 
 export interface TopicLag {
@@ -35,18 +36,10 @@ export function topicLag(
   committed: readonly { partition: number; offset: string }[],
   ends: readonly PartitionOffsets[],
 ): TopicLag {
-  let lag = 0;
-  let uncommitted = 0;
-  for (const end of ends) {
-    const offset = Number(committed.find((c) => c.partition === end.partition)?.offset ?? -1);
-    if (offset < 0) {
-      uncommitted += 1;
-      lag += Number(end.high) - Number(end.low);
-    } else {
-      lag += Math.max(0, Number(end.high) - offset);
-    }
-  }
-  return { topic, lag, partitions: ends.length, uncommitted };
+  // The same rule the workers export as medlives_kafka_consumer_lag (packages/consumer).
+  const rows = computeLag(ends.map((e) => ({ topic, ...e })), committed.map((c) => ({ topic, ...c })));
+  const uncommitted = ends.filter((e) => Number(committed.find((c) => c.partition === e.partition)?.offset ?? -1) < 0).length;
+  return { topic, lag: rows.reduce((n, r) => n + r.lag, 0), partitions: ends.length, uncommitted };
 }
 
 function message(error: unknown): string {

@@ -138,10 +138,18 @@ export class ProductStore {
         { new: true },
       )
       .lean();
+    return this.outcome(updated, productId, tenantCode, (current) => this.whyNotReserved(current, orderId));
+  }
+
+  /** Applied, or — the guarded update matched nothing — why not, from the document as it is now. */
+  private async outcome(updated: ProductDoc | null, productId: string, tenantCode: string, explain: (current: ProductDoc) => MoveResult): Promise<MoveResult> {
     this.counted('update');
     if (updated) return { kind: 'applied', product: view(updated) };
     const current = await this.model.findOne({ _id: productId, tenantCode }).lean();
-    if (!current) return { kind: 'not-found' };
+    return current ? explain(current) : { kind: 'not-found' };
+  }
+
+  private whyNotReserved(current: ProductDoc, orderId: string): MoveResult {
     if (current.reservations?.[slot(orderId)] !== undefined) return { kind: 'repeated', product: view(current) };
     // A late duplicate of a reserve must not re-reserve what the order already gave back.
     if (current.released?.[slot(orderId)]) return { kind: 'closed', product: view(current) };
@@ -160,10 +168,10 @@ export class ProductStore {
         { new: true },
       )
       .lean();
-    this.counted('update');
-    if (updated) return { kind: 'applied', product: view(updated) };
-    const current = await this.model.findOne({ _id: productId, tenantCode }).lean();
-    if (!current) return { kind: 'not-found' };
+    return this.outcome(updated, productId, tenantCode, (current) => this.whyNotReleased(current, orderId));
+  }
+
+  private whyNotReleased(current: ProductDoc, orderId: string): MoveResult {
     const reserved = current.reservations?.[slot(orderId)];
     if (reserved !== undefined) return { kind: 'quantity-mismatch', reserved, product: view(current) };
     if (current.released?.[slot(orderId)]) return { kind: 'repeated', product: view(current) };
