@@ -8,12 +8,9 @@
 import mongoose from 'mongoose';
 import pino from 'pino';
 import { parseConfig } from '@medlives/runtime';
-import { isolatedTopology, waitFor } from '@medlives/testkit';
+import { databaseUrl, isolatedTopology, orderWorkload, publish, startFerret, waitFor } from '@medlives/testkit';
 import { createApp } from '../apps/order-persistence/src/app';
 import { OrderPersistenceEnv } from '../apps/order-persistence/src/config';
-import { databaseUrl, startFerret } from '../apps/order-persistence/test/support/ferretdb';
-import { groupLag, publish } from '../apps/order-persistence/test/support/kafka';
-import { orderWorkload } from '../apps/order-persistence/test/support/workload';
 import { measureAcceptedToPersisted } from './persistence-api-hook';
 import { startNaiveConsumer } from './persistence-naive';
 import { writeReport } from './report';
@@ -39,7 +36,7 @@ async function sum(registry: import('prom-client').Registry, name: string, label
 }
 
 export async function runPersistenceBench(): Promise<Record<string, unknown>> {
-  const ferret = process.env.BENCH_MONGO_URL ? undefined : await startFerret({ indexedIds: true });
+  const ferret = process.env.BENCH_MONGO_URL ? undefined : await startFerret();
   const base = process.env.BENCH_MONGO_URL ?? ferret!.url;
   const dbUrl = (name: string) => (ferret ? databaseUrl(ferret, name) : base.replace(/\/[^/?]*(\?|$)/, `/${name}$1`));
   const topo = await isolatedTopology('bench-persistence');

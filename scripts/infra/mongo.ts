@@ -1,12 +1,11 @@
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import mongoose from 'mongoose';
-import { BIN_DIR, HOST, INFRA_SRC, MONGO_PORT, STATE_DIR } from './paths';
-import { InfraError, logFile, portOpen, requireTool, run, runningPid, startDaemon, waitUntil } from './proc';
+import { ensureFerretBinary } from './ferretdb-build';
+import { HOST, MONGO_PORT, STATE_DIR } from './paths';
+import { InfraError, logFile, portOpen, run, runningPid, startDaemon, waitUntil } from './proc';
 import type { ServiceState } from './kafka';
 
-const FERRET_SRC = join(INFRA_SRC, 'ferretdb');
 export const localMongoUrl = `mongodb://${HOST}:${MONGO_PORT}`;
 
 /** True when a MongoDB-wire server at `url` answers a ping within the timeout. */
@@ -21,13 +20,6 @@ export async function pings(url: string, timeoutMs = 1_500): Promise<boolean> {
   } finally {
     await conn.close().catch(() => undefined);
   }
-}
-
-/** The binary is named after a hash of its sources, so editing them rebuilds it and nothing else does. */
-function ferretBinary(): string {
-  const hash = createHash('sha256');
-  for (const file of ['go.mod', 'go.sum', 'main.go']) hash.update(readFileSync(join(FERRET_SRC, file)));
-  return join(BIN_DIR, `ferretdb-${hash.digest('hex').slice(0, 12)}`);
 }
 
 async function onPath(command: string): Promise<boolean> {
@@ -64,16 +56,10 @@ export async function mongoUp(log: (s: string) => void): Promise<ServiceState> {
     await waitUntil(`mongod on ${localMongoUrl}`, () => pings(localMongoUrl), 60_000, logFile('mongod'));
     return { name: 'mongo', url: localMongoUrl, state: 'started', pid, detail: 'mongod from PATH' };
   }
-  const binary = ferretBinary();
-  if (!existsSync(binary)) {
-    await requireTool('go', ['version'], 'install Go 1.22+ (https://go.dev/dl or Debian golang) to build FerretDB, or set MONGO_URL');
-    log(`building FerretDB (SQLite backend) into ${binary}`);
-    mkdirSync(BIN_DIR, { recursive: true });
-    await run('go', ['build', '-trimpath', '-ldflags=-s -w', '-o', binary, '.'], { cwd: FERRET_SRC, env: { ...process.env, CGO_ENABLED: '0' } });
-  }
+  const binary = await ensureFerretBinary(log);
   const data = join(STATE_DIR, 'ferretdb');
   mkdirSync(data, { recursive: true });
   const pid = startDaemon('ferretdb', binary, ['-listen', `${HOST}:${MONGO_PORT}`, '-data', data], STATE_DIR);
   await waitUntil(`FerretDB on ${localMongoUrl}`, () => pings(localMongoUrl), 30_000, logFile('ferretdb'));
-  return { name: 'mongo', url: localMongoUrl, state: 'started', pid, detail: 'FerretDB v1 (SQLite)' };
+  return { name: 'mongo', url: localMongoUrl, state: 'started', pid, detail: 'FerretDB v1 (SQLite, indexed _id)' };
 }

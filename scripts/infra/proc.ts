@@ -105,15 +105,20 @@ export async function requireTool(command: string, versionArgs: string[], instal
   if (!ok) throw new InfraError(`${command} is required but was not found on PATH: ${install}`);
 }
 
-export function run(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<void> {
+/** Runs a command to completion; resolves with its stdout, rejects with the output's tail. */
+export function run(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<{ stdout: string }> {
   return new Promise((resolve, reject) => {
     let output = '';
+    let stdout = '';
     const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stdout.on('data', (d: Buffer) => {
+      output += d.toString();
+      stdout += d.toString();
+    });
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
     child.once('error', reject);
     child.once('exit', (code) =>
-      code === 0 ? resolve() : reject(new InfraError(`${command} ${args.join(' ')} exited ${code}\n${output.slice(-4000)}`)),
+      code === 0 ? resolve({ stdout }) : reject(new InfraError(`${command} ${args.join(' ')} exited ${code}\n${output.slice(-4000)}`)),
     );
   });
 }

@@ -4,12 +4,8 @@
  * applied twice. Offsets commit only after the bulk write, so a kill re-delivers at most the
  * batch in flight, and the fold skips what it already holds.
  */
-import { waitFor } from '@medlives/testkit';
-import { type ChildApp, spawnApp } from './support/child';
-import { type FerretInstance, databaseUrl, startFerret } from './support/ferretdb';
-import { type Harness, allOrders, compare, drained, harness, summary } from './support/harness';
-import { committedTotal, publish } from './support/kafka';
-import { orderWorkload } from './support/workload';
+import { type ChildApp, committedTotal, databaseUrl, type FerretInstance, orderWorkload, publish, spawnApp, startFerret, waitFor } from '@medlives/testkit';
+import { GROUP, type Harness, allOrders, compare, drained, harness, summary } from './support/harness';
 
 const KILLS = 3;
 
@@ -19,7 +15,7 @@ describe('order persistence under SIGKILL', () => {
   let child: ChildApp | undefined;
 
   beforeAll(async () => {
-    ferret = await startFerret({ indexedIds: true });
+    ferret = await startFerret();
     h = await harness('op-crash', { mongoUrl: databaseUrl(ferret, 'opcrash') });
   }, 300_000);
   afterAll(async () => {
@@ -37,14 +33,14 @@ describe('order persistence under SIGKILL', () => {
 
     for (let kill = 1; kill <= KILLS; kill++) {
       const target = Math.floor((w.events.length * kill) / (KILLS + 1.5));
-      child = spawnApp(env);
-      await waitFor(`${target} committed before kill ${kill}`, async () => (await committedTotal(h.topo.admin, h.topo.prefix)) >= target, { timeoutMs: 120_000, intervalMs: 100 });
+      child = spawnApp('order-persistence', env);
+      await waitFor(`${target} committed before kill ${kill}`, async () => (await committedTotal(h.topo.admin, GROUP, h.topo.prefix)) >= target, { timeoutMs: 120_000, intervalMs: 100 });
       // Batches follow each other back to back: a kill now lands inside one.
       child.process.kill('SIGKILL');
       await child.exited;
     }
 
-    child = spawnApp(env);
+    child = spawnApp('order-persistence', env);
     await drained(h, 240_000);
     const docs = await allOrders(h.conn);
     expect(docs).toHaveLength(w.expected.size);

@@ -4,12 +4,9 @@
  * committed, nothing is dead-lettered; once the server is back everything is persisted.
  */
 import { resolveTopicName } from '@medlives/topology';
-import { waitFor } from '@medlives/testkit';
+import { committedTotal, databaseUrl, type FerretInstance, orderWorkload, publish, startFerret, topicSize, waitFor } from '@medlives/testkit';
 import type { App } from '../src/app';
-import { type FerretInstance, databaseUrl, startFerret } from './support/ferretdb';
-import { type Harness, allOrders, compare, drained, harness, summary } from './support/harness';
-import { GROUP, committedTotal, publish, topicSize } from './support/kafka';
-import { orderWorkload } from './support/workload';
+import { GROUP, type Harness, allOrders, compare, drained, harness, summary } from './support/harness';
 
 const OUTAGE_MS = 22_000;
 
@@ -43,7 +40,7 @@ describe('order persistence through a database outage', () => {
     await publish(h.topo.kafka, h.topo.prefix, before.events);
     await drained(h);
     await waitFor('ready', async () => (await readyz(app)) === 200);
-    const committed = await committedTotal(h.topo.admin, h.topo.prefix);
+    const committed = await committedTotal(h.topo.admin, GROUP, h.topo.prefix);
     const dlq = resolveTopicName(GROUP.dlq, h.topo.prefix);
 
     await ferret.stop();
@@ -56,7 +53,7 @@ describe('order persistence through a database outage', () => {
     });
     // Hold the outage, checking all along that nothing commits and nothing is dead-lettered.
     await waitFor(`${OUTAGE_MS} ms of outage`, async () => {
-      expect(await committedTotal(h.topo.admin, h.topo.prefix)).toBe(committed);
+      expect(await committedTotal(h.topo.admin, GROUP, h.topo.prefix)).toBe(committed);
       expect(await topicSize(h.topo.admin, dlq)).toBe(0);
       return Date.now() - downAt >= OUTAGE_MS;
     }, { timeoutMs: OUTAGE_MS + 10_000, intervalMs: 1_000 });

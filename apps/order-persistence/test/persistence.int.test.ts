@@ -3,13 +3,10 @@
  * timeline; replaying both topics from the earliest offset leaves every document unchanged.
  */
 import type { OrderDoc } from '@medlives/orders';
-import { requireEnv, waitFor } from '@medlives/testkit';
+import { databaseUrl, type FerretInstance, groupLag, orderWorkload, publish, requireEnv, startFerret, waitFor, type Workload } from '@medlives/testkit';
 import { runCli } from '../../ops/src/cli';
 import type { App } from '../src/app';
-import { type FerretInstance, databaseUrl, startFerret } from './support/ferretdb';
-import { type Harness, allOrders, compare, drained, harness, summary } from './support/harness';
-import { groupLag, publish } from './support/kafka';
-import { type Workload, orderWorkload } from './support/workload';
+import { GROUP, type Harness, allOrders, compare, drained, harness, summary } from './support/harness';
 
 const ORDERS = 10_000;
 
@@ -27,7 +24,7 @@ describe('order persistence at 10,000 orders', () => {
   let w: Workload;
 
   beforeAll(async () => {
-    ferret = await startFerret({ indexedIds: true });
+    ferret = await startFerret();
     h = await harness('op-10k', { mongoUrl: databaseUrl(ferret, 'op10k') });
   }, 300_000);
   afterAll(async () => {
@@ -67,10 +64,10 @@ describe('order persistence at 10,000 orders', () => {
     await app.stop('replay');
     const code = await runCli(replay, io, deps);
     expect({ code, out: io.lines.slice(-3) }).toMatchObject({ code: 0 });
-    expect(await groupLag(h.topo.admin, h.topo.prefix)).toBe(w.events.length);
+    expect(await groupLag(h.topo.admin, GROUP, h.topo.prefix)).toBe(w.events.length);
 
     const again = await h.startApp();
-    await waitFor('the replay to begin', async () => (await groupLag(h.topo.admin, h.topo.prefix)) < w.events.length, { timeoutMs: 60_000 });
+    await waitFor('the replay to begin', async () => (await groupLag(h.topo.admin, GROUP, h.topo.prefix)) < w.events.length, { timeoutMs: 60_000 });
     await drained(h, 300_000);
     expect(snapshot(await allOrders(h.conn))).toEqual(before);
     expect(await metric(again, 'medlives_orders_duplicate_events_total')).toBe(w.events.length);

@@ -11,13 +11,11 @@ import { DLQ_HEADERS } from '@medlives/consumer';
 import { encodeEvent } from '@medlives/events';
 import { findOrder } from '@medlives/orders';
 import { resolveTopicName } from '@medlives/topology';
-import { requireEnv, sampleEvent, waitFor } from '@medlives/testkit';
+import { orderWorkload, publish, publishRaw, requireEnv, sampleEvent, topicSize, waitFor } from '@medlives/testkit';
 import { runCli } from '../../ops/src/cli';
 import { readWholeTopic } from '../../ops/src/dlq/read';
 import type { App } from '../src/app';
-import { type Harness, allOrders, compare, drained, harness, summary } from './support/harness';
-import { GROUP, publish, publishRaw, topicSize } from './support/kafka';
-import { orderWorkload } from './support/workload';
+import { GROUP, type Harness, allOrders, compare, drained, harness, summary } from './support/harness';
 
 const header = (m: KafkaMessage, name: string) => m.headers?.[name]?.toString();
 

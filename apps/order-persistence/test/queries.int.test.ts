@@ -4,10 +4,9 @@
  */
 import { type Envelope, type EventDataInput, createEvent } from '@medlives/events';
 import { MAX_WAIT_MS, currentStatus, findOrder, listOrders, waitForOrder } from '@medlives/orders';
-import { sampleData } from '@medlives/testkit';
+import { publish, sampleData } from '@medlives/testkit';
 import type { App } from '../src/app';
 import { type Harness, harness } from './support/harness';
-import { publish } from './support/kafka';
 
 const actor = { userId: 'clerk-9', role: 'tenant' as const };
 

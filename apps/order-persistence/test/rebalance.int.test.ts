@@ -2,12 +2,9 @@
  * Issue 4 acceptance, rebalance: a second instance joins and later leaves while events flow.
  * Each rebalance flushes (or abandons uncommitted) the open batch; nothing is lost or doubled.
  */
-import { waitFor } from '@medlives/testkit';
+import { databaseUrl, type ExpectedOrder, type FerretInstance, orderWorkload, publish, startFerret, waitFor } from '@medlives/testkit';
 import type { App } from '../src/app';
-import { type FerretInstance, databaseUrl, startFerret } from './support/ferretdb';
 import { type Harness, allOrders, compare, drained, harness, summary } from './support/harness';
-import { publish } from './support/kafka';
-import { type ExpectedOrder, orderWorkload } from './support/workload';
 
 const WAVES = 8;
 const PER_WAVE = 500;
@@ -22,7 +19,7 @@ describe('order persistence across rebalances', () => {
   let h: Harness;
 
   beforeAll(async () => {
-    ferret = await startFerret({ indexedIds: true });
+    ferret = await startFerret();
     h = await harness('op-rebalance', { mongoUrl: databaseUrl(ferret, 'oprebalance') });
   }, 300_000);
   afterAll(async () => {

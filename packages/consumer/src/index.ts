@@ -11,3 +11,4 @@ export * from './event-decoder';
 export * from './worker-server';
 export { commitPlan } from './offsets';
 export { createConsumerRuntime, type ConsumerRuntime, type ConsumerRuntimeOptions } from './runtime';
+export * from './app';

@@ -1,6 +1,6 @@
 import { type Collection, type Connection, type Model, Schema, type SchemaDefinition } from 'mongoose';
 import { ORDER_STATUSES } from '@medlives/events';
-import type { StoreDialect } from './dialect';
+import type { StoreDialect } from '@medlives/mongo';
 import type { OrderDoc } from './types';
 
 export const ORDERS_COLLECTION = 'orders';

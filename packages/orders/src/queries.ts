@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { AppError } from '@medlives/errors';
 import { Id, OrderStatus, TenantCode, Timestamp, formatIssues, toFieldIssues } from '@medlives/events';
 import { ordersCollection } from './model';
-import { mongoAppError } from './mongo-errors';
+import { mongoAppError } from '@medlives/mongo';
 import { type OrderDoc, orderKey } from './types';
 import { type OrderView, toView } from './view';
 

@@ -4,12 +4,12 @@ import type { Registry } from 'prom-client';
 import { AppError } from '@medlives/errors';
 import type { Envelope } from '@medlives/events';
 import type { Sink, SinkEvent, SinkRejection, SinkResult } from '@medlives/consumer';
-import type { StoreDialect } from './dialect';
+import type { StoreDialect } from '@medlives/mongo';
 import { DocCache } from './doc-cache';
 import { type ApplyResult, type KeyedFact, applyFacts, factOf } from './fold';
 import { type OrderMetrics, orderMetrics } from './metrics';
 import { ordersCollection } from './model';
-import { mongoAppError } from './mongo-errors';
+import { mongoAppError } from '@medlives/mongo';
 import { OrderStore, type WriteOp } from './store';
 import type { OrderDoc } from './types';
 

@@ -1,7 +1,7 @@
 import type { AnyBulkWriteOperation, BulkWriteResult, Collection } from 'mongodb';
-import type { StoreDialect } from './dialect';
+import type { StoreDialect } from '@medlives/mongo';
 import type { OrderMetrics } from './metrics';
-import { mongoAppError } from './mongo-errors';
+import { mongoAppError } from '@medlives/mongo';
 import { ORDERS_COLLECTION } from './model';
 import type { OrderDoc } from './types';
 

@@ -7,7 +7,8 @@ import mongoose, { type Connection } from 'mongoose';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { type Envelope, type EventDataInput, createEvent } from '@medlives/events';
-import { MONGODB, type OrderDoc, createOrdersSink, ordersCollection } from '@medlives/orders';
+import { MONGODB } from '@medlives/mongo';
+import { type OrderDoc, createOrdersSink, ordersCollection } from '@medlives/orders';
 import { randomMongoUrl, sampleData } from '@medlives/testkit';
 
 const actor = { userId: 'u', role: 'tenant' as const };

@@ -1,17 +1,7 @@
 import { Registry } from 'prom-client';
 import { AppError } from '@medlives/errors';
-import {
-  DocCache,
-  FERRETDB,
-  MONGODB,
-  type OrderDoc,
-  OrderStore,
-  decodeCursor,
-  dialectFor,
-  encodeCursor,
-  mongoAppError,
-  orderMetrics,
-} from '@medlives/orders';
+import { FERRETDB, MONGODB } from '@medlives/mongo';
+import { DocCache, type OrderDoc, OrderStore, decodeCursor, encodeCursor, orderMetrics } from '@medlives/orders';
 
 const doc = (i: number, rev = 1) => ({ _id: `t/o${i}`, rev }) as unknown as OrderDoc;
 
@@ -81,25 +71,7 @@ describe('OrderStore.write', () => {
   });
 });
 
-describe('mongoAppError', () => {
-  it.each([
-    [Object.assign(new Error('x'), { name: 'MongoServerSelectionError' }), 'DB_UNAVAILABLE', true],
-    [Object.assign(new Error('x'), { name: 'MongoServerError', code: 91 }), 'DB_UNAVAILABLE', true],
-    [Object.assign(new Error('x'), { name: 'MongoServerError', code: 50 }), 'DB_TIMEOUT', true],
-    [Object.assign(new Error('document too large'), { name: 'MongoServerError', code: 10334 }), 'INTERNAL', false],
-  ])('when the driver throws %p, then it maps to %s (retriable %s)', (error, code, retriable) => {
-    const mapped = mongoAppError(error);
-    expect(mapped).toBeInstanceOf(AppError);
-    expect([mapped.code, mapped.retriable]).toEqual([code, retriable]);
-  });
-});
-
-describe('dialect and cursor', () => {
-  it('when the server is FerretDB, then the FerretDB fallbacks are chosen', () => {
-    expect(dialectFor({ kind: 'ferretdb' })).toBe(FERRETDB);
-    expect(dialectFor({ kind: 'mongodb' })).toBe(MONGODB);
-  });
-
+describe('cursor', () => {
   it('when a cursor round-trips, then it names the last order; a forged one is a SCHEMA_INVALID naming cursor', () => {
     const c = encodeCursor({ _id: 'p/o9', orderDate: new Date('2026-11-21T10:00:00.000Z') });
     expect(decodeCursor(c)).toEqual({ d: '2026-11-21T10:00:00.000Z', i: 'p/o9' });

@@ -2,4 +2,3 @@ export * from './config';
 export * from './logger';
 export * from './metrics';
 export * from './lifecycle';
-export * from './mongo-server';

@@ -74,3 +74,7 @@ export async function waitFor<T>(
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
 }
 export * from './samples';
+export * from './kafka';
+export * from './workload';
+export * from './child';
+export * from './ferretdb';

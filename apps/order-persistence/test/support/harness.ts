@@ -2,11 +2,14 @@ import mongoose, { type Connection } from 'mongoose';
 import pino from 'pino';
 import { type OrderDoc, ORDERS_COLLECTION } from '@medlives/orders';
 import { parseConfig } from '@medlives/runtime';
-import { type IsolatedTopology, isolatedTopology, randomMongoUrl, requireEnv, waitFor } from '@medlives/testkit';
+import { CONSUMER_GROUPS } from '@medlives/topology';
+import { type ExpectedOrder, groupLag, type IsolatedTopology, isolatedTopology, randomMongoUrl, requireEnv, waitFor } from '@medlives/testkit';
 import { type App, createApp } from '../../src/app';
 import { type OrderPersistenceConfig, OrderPersistenceEnv } from '../../src/config';
-import { groupLag } from './kafka';
-import type { ExpectedOrder } from './workload';
+
+
+/** The group these suites exercise. */
+export const GROUP = CONSUMER_GROUPS.orderPersistence;
 
 export interface Harness {
   readonly topo: IsolatedTopology;
@@ -67,7 +70,7 @@ export async function allOrders(conn: Connection): Promise<OrderDoc[]> {
 
 /** Waits until the group has committed everything published (the consumer caught up). */
 export async function drained(h: Harness, timeoutMs = 120_000): Promise<void> {
-  await waitFor('the group to commit every record', async () => (await groupLag(h.topo.admin, h.topo.prefix)) === 0, { timeoutMs, intervalMs: 250 });
+  await waitFor('the group to commit every record', async () => (await groupLag(h.topo.admin, GROUP, h.topo.prefix)) === 0, { timeoutMs, intervalMs: 250 });
 }
 
 export interface Comparison {

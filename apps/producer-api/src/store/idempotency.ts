@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import mongoose, { type Connection, type Model } from 'mongoose';
 import type { Logger } from 'pino';
-import type { MongoServerInfo } from '@medlives/runtime';
+import type { MongoServerInfo } from '@medlives/mongo';
 
 export interface StoredResponse {
   status: number;

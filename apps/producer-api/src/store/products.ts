@@ -1,7 +1,7 @@
 import mongoose, { type Connection, type Model } from 'mongoose';
 import { z } from 'zod';
 import { Id, NonEmptyText } from '@medlives/events';
-import type { MongoServerInfo } from '@medlives/runtime';
+import type { MongoServerInfo } from '@medlives/mongo';
 import type { ApiMetrics } from '../http/metrics';
 import { DocumentLock } from './document-lock';
 

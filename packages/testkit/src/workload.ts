@@ -1,5 +1,5 @@
 import { type Envelope, type EventDataInput, type OrderStatus, STATUS_TRANSITIONS, createEvent } from '@medlives/events';
-import { sampleData } from '@medlives/testkit';
+import { sampleData } from './samples';
 
 /** What a generated order must look like once every event is persisted. */
 export interface ExpectedOrder {

@@ -1,11 +1,9 @@
 import type { Admin, Kafka, Message } from 'kafkajs';
 import { type Envelope, encodeEvent } from '@medlives/events';
-import { CONSUMER_GROUPS, resolveGroupId, resolveTopicName } from '@medlives/topology';
+import { type ConsumerGroupSpec, resolveGroupId, resolveTopicName } from '@medlives/topology';
 
-export const GROUP = CONSUMER_GROUPS.orderPersistence;
-
-export function groupTopics(prefix: string): string[] {
-  return GROUP.topics.map((t) => resolveTopicName(t, prefix));
+export function groupTopics(group: ConsumerGroupSpec, prefix: string): string[] {
+  return group.topics.map((t) => resolveTopicName(t, prefix));
 }
 
 /** Publishes envelopes the way the producer API does (idempotent, acks=all), in large batches. */
@@ -33,10 +31,10 @@ export async function publishRaw(kafka: Kafka, topic: string, messages: Message[
   await producer.disconnect();
 }
 
-/** Records not yet committed by the group, over both of its topics. */
-export async function groupLag(admin: Admin, prefix: string): Promise<number> {
-  const groupId = resolveGroupId(GROUP, prefix);
-  const topics = groupTopics(prefix);
+/** Records not yet committed by the group, over all of its topics. */
+export async function groupLag(admin: Admin, group: ConsumerGroupSpec, prefix: string): Promise<number> {
+  const groupId = resolveGroupId(group, prefix);
+  const topics = groupTopics(group, prefix);
   const committed = await admin.fetchOffsets({ groupId, topics });
   let lag = 0;
   for (const topic of topics) {
@@ -51,8 +49,8 @@ export async function groupLag(admin: Admin, prefix: string): Promise<number> {
 }
 
 /** Sum of committed offsets over the group's partitions (moves only when something commits). */
-export async function committedTotal(admin: Admin, prefix: string): Promise<number> {
-  const committed = await admin.fetchOffsets({ groupId: resolveGroupId(GROUP, prefix), topics: groupTopics(prefix) });
+export async function committedTotal(admin: Admin, group: ConsumerGroupSpec, prefix: string): Promise<number> {
+  const committed = await admin.fetchOffsets({ groupId: resolveGroupId(group, prefix), topics: groupTopics(group, prefix) });
   return committed.flatMap((t) => t.partitions).reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
 }
 

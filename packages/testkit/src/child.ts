@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 
-export const REPO = join(__dirname, '..', '..', '..', '..');
+export const REPO = join(__dirname, '..', '..', '..');
 
 export interface ChildApp {
   readonly process: ChildProcess;
@@ -14,8 +14,8 @@ export interface ChildApp {
  * The worker as Kubernetes runs it: its own process, entered through main.ts. One node process
  * (`node --import tsx`), so a SIGKILL hits the worker itself, not a wrapper.
  */
-export function spawnApp(env: Record<string, string>): ChildApp {
-  const child = spawn(process.execPath, ['--import', 'tsx', join('apps', 'order-persistence', 'src', 'main.ts')], {
+export function spawnApp(app: string, env: Record<string, string>): ChildApp {
+  const child = spawn(process.execPath, ['--import', 'tsx', join('apps', app, 'src', 'main.ts')], {
     cwd: REPO,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

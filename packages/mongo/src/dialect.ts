@@ -1,5 +1,5 @@
 import type { Connection } from 'mongoose';
-import { type MongoServerInfo, detectMongoServer } from '@medlives/runtime';
+import { type MongoServerInfo, detectMongoServer } from './server';
 
 /**
  * What the MongoDB-wire server behind the connection can do. Production runs MongoDB >= 6;

@@ -1,0 +1,4 @@
+export * from './server';
+export * from './dialect';
+export * from './errors';
+export * from './connect';

@@ -1,0 +1,22 @@
+import { AppError } from '@medlives/errors';
+import { FERRETDB, MONGODB, dialectFor, mongoAppError } from '@medlives/mongo';
+
+describe('mongoAppError', () => {
+  it.each([
+    [Object.assign(new Error('x'), { name: 'MongoServerSelectionError' }), 'DB_UNAVAILABLE', true],
+    [Object.assign(new Error('x'), { name: 'MongoServerError', code: 91 }), 'DB_UNAVAILABLE', true],
+    [Object.assign(new Error('x'), { name: 'MongoServerError', code: 50 }), 'DB_TIMEOUT', true],
+    [Object.assign(new Error('document too large'), { name: 'MongoServerError', code: 10334 }), 'INTERNAL', false],
+  ])('when the driver throws %p, then it maps to %s (retriable %s)', (error, code, retriable) => {
+    const mapped = mongoAppError(error);
+    expect(mapped).toBeInstanceOf(AppError);
+    expect([mapped.code, mapped.retriable]).toEqual([code, retriable]);
+  });
+});
+
+describe('dialect', () => {
+  it('when the server is FerretDB, then the FerretDB fallbacks are chosen', () => {
+    expect(dialectFor({ kind: 'ferretdb' })).toBe(FERRETDB);
+    expect(dialectFor({ kind: 'mongodb' })).toBe(MONGODB);
+  });
+});
