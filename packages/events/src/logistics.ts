@@ -20,15 +20,34 @@ export const DeliveryLocationData = z.strictObject({
 const Quantity = z.number().int().positive().max(1_000_000);
 const Stock = z.number().int().nonnegative();
 
-export const StockReservedData = z.strictObject({ productId: Id, orderId: Id, quantity: Quantity, remaining: Stock });
-export const StockReservationFailedData = z.strictObject({
-  productId: Id,
+/*
+ * Reservation events are per order. The topic is keyed by `data.productId` (MISSION §2); for an
+ * order's events that is the product of its first item, so every event of one order lands on one
+ * partition and a release can never overtake its reservation.
+ */
+const ReservedItem = z.strictObject({ productId: Id, quantity: Quantity, remaining: Stock });
+export const StockReservedData = z.strictObject({
   orderId: Id,
-  requested: Quantity,
-  available: Stock,
-  reason: NonEmptyText(200),
+  /** The first item's product: the partition key. */
+  productId: Id,
+  items: z.array(ReservedItem).min(1).max(100),
 });
-export const StockReleasedData = z.strictObject({ productId: Id, orderId: Id, quantity: Quantity, remaining: Stock });
+export const StockShortReason = z.enum(['insufficient_stock', 'unknown_product']);
+export const StockReservationFailedData = z.strictObject({
+  orderId: Id,
+  productId: Id,
+  /** The items that could not be reserved (the others were released again or never taken). */
+  items: z
+    .array(z.strictObject({ productId: Id, requested: Quantity, available: Stock, reason: StockShortReason }))
+    .min(1)
+    .max(100),
+});
+export const StockReleasedData = z.strictObject({
+  orderId: Id,
+  productId: Id,
+  items: z.array(ReservedItem).min(1).max(100),
+  reason: z.enum(['cancelled', 'deleted']),
+});
 export const StockLowData = z.strictObject({ productId: Id, remaining: Stock, threshold: Stock });
 
 export type DeliveryLocationData = z.infer<typeof DeliveryLocationData>;

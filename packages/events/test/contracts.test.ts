@@ -78,7 +78,7 @@ describe('event contracts', () => {
     ['appointment.booked', { visitType: 'home' }, 'data.visitType'],
     ['prescription.created', { endDate: '2026-01-01' }, 'data.endDate'],
     ['health_record.created', { recordType: 'x-ray' }, 'data.recordType'],
-    ['stock.reserved', { quantity: 0 }, 'data.quantity'],
+    ['stock.reserved', { items: [] }, 'data.items'],
     ['login.attempt', { ip: '999.1.1.1' }, 'data.ip'],
   ] as const)('when %s has %p, then %s is named', (type, patch, path) => {
     const result = validateEnvelope(envelopeWith(type, { ...(sampleData(type) as object), ...patch }));

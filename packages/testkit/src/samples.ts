@@ -37,9 +37,13 @@ export function sampleData<T extends EventType>(type: T, ids: { tenantCode?: str
       eta: '2026-11-21T10:20:00.000Z',
       device: { id: 'dev-1', platform: 'android', batteryPct: 80 },
     },
-    'stock.reserved': { productId: 'prod-amox', orderId, quantity: 2, remaining: 98 },
-    'stock.reservation_failed': { productId: 'prod-amox', orderId, requested: 500, available: 98, reason: 'insufficient stock' },
-    'stock.released': { productId: 'prod-amox', orderId, quantity: 2, remaining: 100 },
+    'stock.reserved': { orderId, productId: 'prod-amox', items: [{ productId: 'prod-amox', quantity: 2, remaining: 98 }] },
+    'stock.reservation_failed': {
+      orderId,
+      productId: 'prod-amox',
+      items: [{ productId: 'prod-amox', requested: 500, available: 98, reason: 'insufficient_stock' }],
+    },
+    'stock.released': { orderId, productId: 'prod-amox', items: [{ productId: 'prod-amox', quantity: 2, remaining: 100 }], reason: 'cancelled' },
     'stock.low': { productId: 'prod-amox', remaining: 3, threshold: 10 },
     'appointment.booked': {
       appointmentId: 'apt-1',

@@ -42,7 +42,8 @@ export const CONSUMER_GROUPS = {
     id: 'order-persistence-service',
     app: 'order-persistence',
     available: true,
-    topics: [TOPICS.orderEvents, TOPICS.statusUpdates],
+    // inventory-events: the order shows its fulfilment (stock reserved / failed / released).
+    topics: [TOPICS.orderEvents, TOPICS.statusUpdates, TOPICS.inventoryEvents],
     mode: 'batch',
     batch: { maxEvents: 100, maxWaitMs: 5_000 },
     concurrency: 4,
@@ -50,7 +51,7 @@ export const CONSUMER_GROUPS = {
     lagThreshold: 500,
     minReplicas: 1,
     maxReplicas: 6,
-    writes: 'bulk idempotent upserts to MongoDB orders',
+    writes: 'bulk idempotent upserts to MongoDB orders, with each order\'s fulfilment',
   }),
   notification: group({
     id: 'notification-service',

@@ -40,9 +40,9 @@ describe('topology', () => {
     }
   });
 
-  it('when order persistence is read, then it batches 100 events or 5 s over orders and statuses', () => {
+  it('when order persistence is read, then it batches 100 events or 5 s over orders, statuses and inventory outcomes', () => {
     const g = CONSUMER_GROUPS.orderPersistence;
-    expect(g.topics.map((t) => t.name)).toEqual(['order-events', 'status-updates']);
+    expect(g.topics.map((t) => t.name)).toEqual(['order-events', 'status-updates', 'inventory-events']);
     expect(g.batch).toEqual({ maxEvents: 100, maxWaitMs: 5_000 });
   });
 
