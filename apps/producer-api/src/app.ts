@@ -6,6 +6,7 @@ import mongoose from 'mongoose';
 import type { Registry } from 'prom-client';
 import { currentStatus } from '@medlives/orders';
 import { createKafka } from '@medlives/kafka';
+import { InventoryStore } from '@medlives/inventory';
 import { detectMongoServer } from '@medlives/mongo';
 import { createLogger, createRegistry, kafkaConnection, type Logger, mongoDatabaseName } from '@medlives/runtime';
 import type { ApiConfig } from './config';
@@ -22,7 +23,6 @@ import { WRITE_ROUTES } from './routes/write-routes';
 import { validateOnly } from './routes/validate';
 import { DirectWriter } from './store/direct-writer';
 import { IdempotencyStore } from './store/idempotency';
-import { ProductStore } from './store/products';
 import { orderReadRoutes } from './routes/orders-read';
 
 export interface ProducerApi {
@@ -56,7 +56,7 @@ export function createApp(config: ApiConfig, options: { logger?: Logger; registr
     errors: metrics.producerErrors,
   });
   const idempotency = new IdempotencyStore(connection, config.IDEMPOTENCY_TTL_HOURS * HOUR_MS);
-  const products = new ProductStore(connection, metrics);
+  const products = new InventoryStore(connection, { onWrite: (collection, op) => metrics.mongoWrites.inc({ collection, op }) });
   const direct = new DirectWriter(connection, metrics);
   const document = openApiDocument({ maxWaitMs: config.ORDER_WAIT_MAX_MS });
 
@@ -132,7 +132,7 @@ export function createApp(config: ApiConfig, options: { logger?: Logger; registr
         await connection.openUri(config.MONGO_URL, { dbName: mongoDatabaseName(config.MONGO_URL), serverSelectionTimeoutMS: 5_000, maxPoolSize: 50 });
         const mongoServer = await detectMongoServer(connection);
         await idempotency.init(mongoServer, logger);
-        await products.init(mongoServer);
+        products.init(mongoServer);
         accepting = true;
         if (kafkaNeeded) void connectProducer();
         server = await new Promise<Server>((resolve) => {

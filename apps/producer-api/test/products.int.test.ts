@@ -54,6 +54,19 @@ describe('products: synchronous, atomic stock', () => {
     expect(res.body.error.issues.map((i: { path: string }) => i.path)).toContain(field);
   });
 
+  it('when two tenants each create product amox, then both get 201 and each sees and moves only its own', async () => {
+    const a = await api.request('POST', '/api/v1/products', { body: { productId: 'amox', name: 'Amoxicillin A', stock: 5 } });
+    const b = await api.request('POST', '/api/v1/products', { key: OTHER_KEY, body: { productId: 'amox', name: 'Amoxicillin B', stock: 7 } });
+    expect([a.status, b.status]).toEqual([201, 201]);
+    expect((await api.request('GET', '/api/v1/products/amox')).body).toMatchObject({ tenantCode: 'pharma-001', name: 'Amoxicillin A', stock: 5 });
+    const other = (await api.request('GET', '/api/v1/products/amox', { key: OTHER_KEY })).body;
+    expect(other).toMatchObject({ name: 'Amoxicillin B', stock: 7 });
+    expect(other.tenantCode).not.toBe('pharma-001');
+    await api.request('POST', '/api/v1/products/amox/reserve', { key: OTHER_KEY, body: { orderId: 'o-b', quantity: 7 } });
+    expect((await api.request('GET', '/api/v1/products/amox')).body.stock).toBe(5);
+    expect((await api.request('GET', '/api/v1/products/amox', { key: OTHER_KEY })).body.stock).toBe(0);
+  });
+
   it('when an unknown product is reserved, then 404', async () => {
     expect((await api.request('POST', '/api/v1/products/ghost/reserve', { body: { orderId: 'o', quantity: 1 } })).status).toBe(404);
   });

@@ -30,7 +30,7 @@ export const StockReservedData = z.strictObject({
   orderId: Id,
   /** The first item's product: the partition key. */
   productId: Id,
-  items: z.array(ReservedItem).min(1).max(100),
+  items: z.array(ReservedItem).min(1).max(200),
 });
 export const StockShortReason = z.enum(['insufficient_stock', 'unknown_product']);
 export const StockReservationFailedData = z.strictObject({
@@ -45,7 +45,7 @@ export const StockReservationFailedData = z.strictObject({
 export const StockReleasedData = z.strictObject({
   orderId: Id,
   productId: Id,
-  items: z.array(ReservedItem).min(1).max(100),
+  items: z.array(ReservedItem).min(1).max(200),
   reason: z.enum(['cancelled', 'deleted']),
 });
 export const StockLowData = z.strictObject({ productId: Id, remaining: Stock, threshold: Stock });

@@ -1,67 +1,25 @@
-import mongoose, { type Connection } from 'mongoose';
-import pino from 'pino';
+import type { Connection } from 'mongoose';
 import { type OrderDoc, ORDERS_COLLECTION } from '@medlives/orders';
 import { parseConfig } from '@medlives/runtime';
 import { CONSUMER_GROUPS } from '@medlives/topology';
-import { type ExpectedOrder, groupLag, type IsolatedTopology, isolatedTopology, randomMongoUrl, requireEnv, waitFor } from '@medlives/testkit';
+import { type ExpectedOrder, type WorkerHarness, groupLag, waitFor, workerHarness } from '@medlives/testkit';
 import { type App, createApp } from '../../src/app';
 import { type OrderPersistenceConfig, OrderPersistenceEnv } from '../../src/config';
-
 
 /** The group these suites exercise. */
 export const GROUP = CONSUMER_GROUPS.orderPersistence;
 
-export interface Harness {
-  readonly topo: IsolatedTopology;
-  readonly mongoUrl: string;
-  readonly conn: Connection;
-  /** Environment for an app instance (in-process or child). */
-  env(overrides?: Record<string, string>): Record<string, string>;
-  config(overrides?: Record<string, string>): OrderPersistenceConfig;
-  startApp(overrides?: Record<string, string>): Promise<App>;
-  cleanup(): Promise<void>;
-}
+export type Harness = WorkerHarness<OrderPersistenceConfig, App>;
 
 /** Random topics, group and database for one test file; apps started through it are stopped on cleanup. */
-export async function harness(label: string, options: { mongoUrl?: string } = {}): Promise<Harness> {
-  const topo = await isolatedTopology(label);
-  const mongoUrl = options.mongoUrl ?? randomMongoUrl(label).url;
-  const conn = await mongoose.createConnection(mongoUrl, { serverSelectionTimeoutMS: 5_000 }).asPromise();
-  const apps: App[] = [];
-  const env = (overrides: Record<string, string> = {}) => ({
-    KAFKA_BROKERS: requireEnv('KAFKA_BROKERS'),
-    MONGO_URL: mongoUrl,
-    TOPIC_PREFIX: topo.prefix,
-    PORT: '0',
-    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'error',
-    LAG_INTERVAL_MS: '500',
-    KAFKA_SESSION_TIMEOUT_MS: '10000',
-    KAFKA_REBALANCE_TIMEOUT_MS: '15000',
-    MONGO_SERVER_SELECTION_TIMEOUT_MS: '3000',
-    SHUTDOWN_TIMEOUT_MS: '15000',
-    ...overrides,
+export function harness(label: string, options: { mongoUrl?: string } = {}): Promise<Harness> {
+  return workerHarness({
+    label,
+    app: 'order-persistence',
+    parse: (env) => parseConfig(OrderPersistenceEnv, env),
+    create: (config, deps) => createApp(config, deps),
+    ...options,
   });
-  const config = (overrides?: Record<string, string>) => parseConfig(OrderPersistenceEnv, env(overrides));
-  return {
-    topo,
-    mongoUrl,
-    conn,
-    env,
-    config,
-    async startApp(overrides) {
-      const c = config(overrides);
-      const app = createApp(c, { logger: pino({ level: c.LOG_LEVEL, base: { app: 'order-persistence', test: label } }) });
-      apps.push(app);
-      await app.start();
-      return app;
-    },
-    async cleanup() {
-      await Promise.all(apps.map((a) => a.stop('test cleanup').catch(() => undefined)));
-      await conn.dropDatabase().catch(() => undefined);
-      await conn.close().catch(() => undefined);
-      await topo.cleanup();
-    },
-  };
 }
 
 export async function allOrders(conn: Connection): Promise<OrderDoc[]> {

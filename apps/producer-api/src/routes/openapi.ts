@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Id, ORDER_STATUSES } from '@medlives/events';
-import { CreateProductBody, StockMoveBody } from '../store/products';
+import { CreateProductBody, StockMoveBody } from '@medlives/inventory';
 import { WRITE_ROUTES, type WriteRoute } from './write-routes';
 
 type JsonSchema = Record<string, unknown> & { properties?: Record<string, unknown>; required?: string[] };

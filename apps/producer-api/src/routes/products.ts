@@ -4,7 +4,7 @@ import { Id, toFieldIssues } from '@medlives/events';
 import type { z } from 'zod';
 import { readScope, tenantFor } from '../http/auth';
 import { HttpError } from '../http/errors';
-import { CreateProductBody, type MoveResult, type ProductStore, StockMoveBody } from '../store/products';
+import { CreateProductBody, type InventoryStore, type MoveResult, StockMoveBody } from '@medlives/inventory';
 import { bodyObject } from './write-handler';
 
 function parse<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
@@ -41,7 +41,7 @@ function answer(res: Response, result: MoveResult, action: 'reserve' | 'release'
 }
 
 /** Products are synchronous and atomic (MISSION §4): MongoDB answers before the client does. */
-export function productRoutes(store: ProductStore): Router {
+export function productRoutes(store: InventoryStore): Router {
   const router = Router();
   router.post('/products', async (req, res) => {
     const body = bodyObject(req);
@@ -53,7 +53,10 @@ export function productRoutes(store: ProductStore): Router {
     res.status(201).json(created);
   });
   router.get('/products/:productId', async (req, res) => {
-    const product = await store.get(readScope(req.principal!), productId(req));
+    const scope = readScope(req.principal!);
+    // An admin may name the tenant (`?tenantCode=`); products are per tenant.
+    const named = typeof req.query.tenantCode === 'string' && req.query.tenantCode ? req.query.tenantCode : undefined;
+    const product = await store.get('admin' in scope && named ? { admin: true, tenantCode: named } : scope, productId(req));
     if (!product) throw new HttpError(404, 'NOT_FOUND', 'unknown product');
     res.json(product);
   });

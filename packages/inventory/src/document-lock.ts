@@ -13,7 +13,7 @@ export class DocumentLock {
   constructor(
     private readonly connection: Connection,
     private readonly leaseMs = 5_000,
-    private readonly waitMs = 5_000,
+    private readonly waitMs = 15_000,
   ) {}
 
   private get locks() {
@@ -30,9 +30,11 @@ export class DocumentLock {
       } catch (error) {
         if ((error as { code?: number }).code !== 11000) throw error;
       }
-      await this.locks.deleteOne({ _id: key, expiresAt: { $lt: new Date() } });
+      // Only now and then look for an expired holder: every poll is load on the server the holder
+      // is waiting for, and waiters back off (jittered, up to 250 ms) for the same reason.
+      if (attempt % 4 === 3) await this.locks.deleteOne({ _id: key, expiresAt: { $lt: new Date() } });
       if (Date.now() > deadline) throw new AppError('DB_TIMEOUT', `lock ${key} not acquired within ${this.waitMs} ms`);
-      await new Promise((r) => setTimeout(r, Math.min(50, 2 + attempt) * (0.5 + Math.random())));
+      await new Promise((r) => setTimeout(r, Math.min(250, 5 * 2 ** Math.min(attempt, 6)) * (0.5 + Math.random())));
     }
     try {
       return await fn();

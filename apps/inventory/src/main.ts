@@ -1,0 +1,5 @@
+import { runConsumerMain } from '@medlives/consumer';
+import { createApp } from './app';
+import { InventoryEnv } from './config';
+
+runConsumerMain('inventory', InventoryEnv, createApp);
