@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { ProfileName } from '@medlives/topology';
+import { CONSUMER_GROUPS, type ProfileName } from '@medlives/topology';
 import { parseAllDocuments } from 'yaml';
 import { synthObjects } from '../src/render';
 
@@ -63,7 +63,7 @@ describe('Helm chart', () => {
     expect(api.spec.template.spec.containers[0]?.image).toBe('registry.example/medlives:1.2.3');
     expect(docs.has('Deployment/kafka-ui')).toBe(false);
     const so = docs.get('ScaledObject/order-persistence') as unknown as { spec: { triggers: { metadata: { lagThreshold: string } }[] } };
-    expect(so.spec.triggers.map((t) => t.metadata.lagThreshold)).toEqual(['42', '42']);
+    expect(so.spec.triggers.map((t) => t.metadata.lagThreshold)).toEqual(CONSUMER_GROUPS.orderPersistence.topics.map(() => '42'));
   });
 
   it('when maxReplicas exceeds the partitions, then rendering fails with the reason', () => {

@@ -90,7 +90,7 @@ export const CONSUMER_GROUPS = {
   inventory: group({
     id: 'inventory-service',
     app: 'inventory',
-    available: false,
+    available: true,
     topics: [TOPICS.orderEvents, TOPICS.statusUpdates],
     mode: 'single',
     batch: ONE_BY_ONE,
