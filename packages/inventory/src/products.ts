@@ -109,6 +109,7 @@ export interface InventoryStoreOptions {
  */
 export class InventoryStore {
   private readonly lock: DocumentLock;
+  private readonly local = new Map<string, Promise<unknown>>();
   private needsLock = true;
 
   constructor(
@@ -144,7 +145,15 @@ export class InventoryStore {
 
   private exclusive<T>(tenantCode: string, productId: string, op: string, fn: () => Promise<T>): Promise<T> {
     const run = () => this.guarded(op, fn);
-    return this.needsLock ? this.lock.withLock(`product:${productKey(tenantCode, productId)}`, run) : run();
+    if (!this.needsLock) return run();
+    // Moves of one product queue in this process first, so only one of them per replica polls
+    // the database lock (polling is load on the server the holder is waiting for).
+    const key = productKey(tenantCode, productId);
+    const before = this.local.get(key) ?? Promise.resolve();
+    const turn = before.catch(() => undefined).then(() => this.lock.withLock(`product:${key}`, run));
+    this.local.set(key, turn);
+    void turn.catch(() => undefined).finally(() => this.local.get(key) === turn && this.local.delete(key));
+    return turn;
   }
 
   /** Creates the product; undefined when this tenant already has one with the id. */
