@@ -17,7 +17,7 @@ import { apiMetrics, observeRequests } from './http/metrics';
 import { rateLimit } from './http/rate-limit';
 import { BatchingPublisher } from './publisher';
 import { docsPage, openApiDocument } from './routes/openapi';
-import { productRoutes } from './routes/products';
+import { lowStockAlert, productRoutes } from './routes/products';
 import { writeHandler } from './routes/write-handler';
 import { WRITE_ROUTES } from './routes/write-routes';
 import { validateOnly } from './routes/validate';
@@ -104,7 +104,9 @@ export function createApp(config: ApiConfig, options: { logger?: Logger; registr
   api.post('/orders/validate', validateOnly());
   for (const route of WRITE_ROUTES) api[route.method](route.path, writeHandler(route, deps));
   api.use(orderReadRoutes(connection, config.ORDER_WAIT_MAX_MS));
-  api.use(productRoutes(products));
+  const lowStock = config.WRITE_MODE === 'direct' ? undefined : lowStockAlert((event) => publisher.publish(event), config.TOPIC_PREFIX, logger);
+  api.use(productRoutes(products, lowStock ? { onLowStock: lowStock } : {}));
+
   api.use((req, _res, next) => next(new HttpError(404, 'NOT_FOUND', `no route ${req.method} ${req.baseUrl}${req.path}`)));
   app.use('/api/v1', api);
   app.use((req, _res, next) => next(new HttpError(404, 'NOT_FOUND', `no route ${req.method} ${req.path}`)));

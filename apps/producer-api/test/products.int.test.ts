@@ -1,3 +1,4 @@
+import { waitFor } from '@medlives/testkit';
 import { type ApiHarness, OTHER_KEY, startApi } from './harness';
 
 describe('products: synchronous, atomic stock', () => {
@@ -65,6 +66,16 @@ describe('products: synchronous, atomic stock', () => {
     await api.request('POST', '/api/v1/products/amox/reserve', { key: OTHER_KEY, body: { orderId: 'o-b', quantity: 7 } });
     expect((await api.request('GET', '/api/v1/products/amox')).body.stock).toBe(5);
     expect((await api.request('GET', '/api/v1/products/amox', { key: OTHER_KEY })).body.stock).toBe(0);
+  });
+
+  it('when a reserve takes a product under its threshold, then stock.low is published once for the crossing', async () => {
+    await api.request('POST', '/api/v1/products', { body: { productId: 'lowly', name: 'Lowly', stock: 4, lowStockThreshold: 3 } });
+    for (const orderId of ['l1', 'l2', 'l3']) expect((await api.request('POST', '/api/v1/products/lowly/reserve', { body: { orderId, quantity: 1 } })).status).toBe(200);
+    const lows = () => api.recorder.records.filter((r) => r.decoded.ok && r.decoded.envelope.eventType === 'stock.low' && (r.decoded.envelope.data as { productId: string }).productId === 'lowly');
+    const [low] = await waitFor('stock.low on inventory-events', () => (lows().length ? lows() : undefined));
+    expect(low!.topic).toBe('inventory-events');
+    expect(low!.decoded.ok && low!.decoded.envelope.data).toEqual({ productId: 'lowly', remaining: 2, threshold: 3 });
+    expect(lows()).toHaveLength(1);
   });
 
   it('when an unknown product is reserved, then 404', async () => {

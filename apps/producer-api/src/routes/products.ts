@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { type Request, type Response, Router } from 'express';
-import { Id, toFieldIssues } from '@medlives/events';
+import { type EncodedEvent, Id, createEvent, encodeEvent, toFieldIssues } from '@medlives/events';
+import type { Logger } from 'pino';
 import type { z } from 'zod';
 import { readScope, tenantFor } from '../http/auth';
 import { HttpError } from '../http/errors';
-import { CreateProductBody, type InventoryStore, type MoveResult, StockMoveBody } from '@medlives/inventory';
+import { CreateProductBody, type InventoryStore, type MoveResult, type ProductView, StockMoveBody } from '@medlives/inventory';
 import { bodyObject } from './write-handler';
 
 function parse<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
@@ -40,8 +41,32 @@ function answer(res: Response, result: MoveResult, action: 'reserve' | 'release'
   }
 }
 
+export interface ProductRouteDeps {
+  /**
+   * A reserve took the product under its threshold: publish `stock.low` (the same alert
+   * inventory-service raises), once per crossing. The move stands whatever this does.
+   */
+  readonly onLowStock?: (tenantCode: string, product: ProductView, req: Request) => Promise<void>;
+}
+
+/** `stock.low` from the synchronous path, published like every other write (best effort: the move stands). */
+export function lowStockAlert(publish: (event: EncodedEvent) => Promise<void>, prefix: string, logger: Logger): NonNullable<ProductRouteDeps['onLowStock']> {
+  return async (tenantCode, product, req) => {
+    const principal = req.principal!;
+    const event = createEvent({
+      eventType: 'stock.low',
+      tenantCode,
+      source: 'producer-api',
+      ...(req.correlationId ? { correlationId: req.correlationId } : {}),
+      actor: { userId: principal.userId, role: principal.role },
+      data: { productId: product.productId, remaining: product.stock, threshold: product.lowStockThreshold },
+    });
+    await publish(encodeEvent(event, { prefix })).catch((error: unknown) => logger.warn({ err: error, productId: product.productId }, 'stock.low not published'));
+  };
+}
+
 /** Products are synchronous and atomic (MISSION §4): MongoDB answers before the client does. */
-export function productRoutes(store: InventoryStore): Router {
+export function productRoutes(store: InventoryStore, deps: ProductRouteDeps = {}): Router {
   const router = Router();
   router.post('/products', async (req, res) => {
     const body = bodyObject(req);
@@ -68,6 +93,7 @@ export function productRoutes(store: InventoryStore): Router {
       const { tenantCode: _t, ...rest } = body;
       const move = parse(StockMoveBody, rest);
       const result = action === 'reserve' ? await store.reserve(tenantCode, id, move.orderId, move.quantity) : await store.release(tenantCode, id, move.orderId, move.quantity);
+      if (result.kind === 'applied' && result.crossedLow) await deps.onLowStock?.(tenantCode, result.product, req);
       answer(res, result, action);
     });
   }
