@@ -116,7 +116,8 @@ export function openApiDocument(options: { maxWaitMs: number }): Record<string, 
     responses: { '201': { description: 'Created', content: { 'application/json': { schema: product } } }, ...errors(400, 401, 403, 409, 413, 415, 422, 429, 503) },
   });
   add('get', '/products/:productId', {
-    operationId: 'getProduct', summary: 'Read a product and its stock', tags: ['products'],
+    operationId: 'getProduct', summary: 'Read a product and its stock (products are per tenant)', tags: ['products'],
+    parameters: [...pathParams('/products/:productId'), q('tenantCode', { type: 'string' }, 'admin only: the tenant of the product (else the first match)')],
     responses: { '200': { description: 'The product', content: { 'application/json': { schema: product } } }, ...errors(401, 404, 422, 429, 503) },
   });
   for (const action of ['reserve', 'release'] as const) {
