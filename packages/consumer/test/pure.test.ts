@@ -156,6 +156,19 @@ describe('SinkWriter', () => {
     await expect(writer.write([input(1, 0), input(2, 1)])).rejects.toMatchObject({ code: 'DB_UNAVAILABLE' });
   });
 
+  it('when every record of a batch fails the same way (auth failure, code 18), then it is an outage: nothing is dead-lettered, a retriable error propagates', async () => {
+    const authFailed = () => Object.assign(new Error('Authentication failed.'), { name: 'MongoServerError', code: 18 });
+    const writer = new SinkWriter<number>({ write: () => Promise.reject(authFailed()) }, 'g', consumerMetrics(new Registry()));
+    const error = await writer.write([input(1, 0), input(2, 1), input(3, 2), input(null, 3)]).then(() => undefined, (e: unknown) => e);
+    expect(error).toMatchObject({ code: 'INTERNAL', retriable: true });
+  });
+
+  it('when a single-record batch fails with a permanent error, then it is still poison (nothing to compare it with)', async () => {
+    const writer = new SinkWriter<number>({ write: () => Promise.reject(new AppError('INTERNAL', 'cannot store')) }, 'g', consumerMetrics(new Registry()));
+    const failed = await writer.write([input(1, 0)]);
+    expect(failed.map((f) => f.code)).toEqual(['INTERNAL']);
+  });
+
   it('when the sink rejects single events, then those go to the DLQ with the sink code', async () => {
     const writer = new SinkWriter<number>(
       { write: async () => ({ rejected: [{ index: 1, error: new AppError('CONFLICT', 'dup') }] }) },
