@@ -8,7 +8,7 @@ import { Registry } from 'prom-client';
 import { type ConsumerRuntime, createConsumerRuntime, decodeEnvelope } from '@medlives/consumer';
 import type { Envelope } from '@medlives/events';
 import { CONSUMER_GROUPS, resolveTopicName } from '@medlives/topology';
-import { type IsolatedTopology, committedTotal, isolatedTopology, orderWorkload, publish, topicSize, waitFor } from '@medlives/testkit';
+import { type IsolatedTopology, committedTotal, isolatedTopology, orderWorkload, publish, publishRaw, topicSize, waitFor } from '@medlives/testkit';
 
 const group = CONSUMER_GROUPS.orderPersistence;
 
@@ -65,5 +65,35 @@ describe('consumer runtime under sink and broker faults', () => {
     await waitFor('every event written after the outage', () => written.size === events.length, { timeoutMs: 30_000 });
     await waitFor('everything committed', async () => (await committedTotal(topo.admin, group, topo.prefix)) === events.length, { timeoutMs: 30_000 });
     expect(await topicSize(topo.admin, dlq)).toBe(0);
+  });
+
+  it('when a dead letter can never be written (MESSAGE_TOO_LARGE), then the runtime escalates: fatal metric, liveness and readiness fail, the app is told to exit', async () => {
+    const dlq = resolveTopicName(group.dlq, topo.prefix);
+    await topo.admin.alterConfigs({ validateOnly: false, resources: [{ type: 2 /* TOPIC */, name: dlq, configEntries: [{ name: 'max.message.bytes', value: '1024' }] }] });
+    const registry = new Registry();
+    const onFatal = jest.fn();
+    runtime = createConsumerRuntime<Envelope>({
+      kafka: topo.kafka,
+      group,
+      prefix: `${topo.prefix}`,
+      registry,
+      logger: pino({ level: 'silent' }),
+      decode: decodeEnvelope,
+      batch: { maxEvents: 50, maxWaitMs: 200 },
+      backoff: { initialMs: 100, maxMs: 500 },
+      sink: { write: async () => undefined },
+      onFatal,
+    });
+    // Poison bigger than the DLQ accepts: dead-lettering it fails the same way every time.
+    await publishRaw(topo.kafka, resolveTopicName(group.topics[1]!, topo.prefix), [{ key: 'pharma-x', value: Buffer.alloc(8_000, 0xff) }]);
+    const committedBefore = await committedTotal(topo.admin, group, topo.prefix);
+    await runtime.start();
+    await waitFor('the runtime to escalate', () => onFatal.mock.calls.length > 0, { timeoutMs: 30_000 });
+    expect(onFatal.mock.calls[0]![0]).toMatchObject({ type: 'MESSAGE_TOO_LARGE' });
+    expect(runtime.health()).toMatchObject({ ok: false });
+    expect(await runtime.ready()).toMatchObject({ ok: false });
+    expect(await metric(registry, 'medlives_consumer_fatal_errors_total')).toBe(1);
+    expect(await metric(registry, 'medlives_consumer_retries_total')).toBe(0);
+    expect(await committedTotal(topo.admin, group, topo.prefix)).toBe(committedBefore);
   });
 });

@@ -5,6 +5,7 @@ import {
   assignByAffinity,
   backoffDelay,
   classifyError,
+  isPermanent,
   commitPlan,
   computeLag,
   consumerMetrics,
@@ -61,6 +62,15 @@ describe('classifyError', () => {
     [new TypeError('bug'), 'INTERNAL', false],
   ])('when the error is %p, then it is %s, retriable=%s', (error, code, retriable) => {
     expect(classifyError(error)).toMatchObject({ code, retriable });
+  });
+});
+
+describe('isPermanent', () => {
+  it('when KafkaJS gave up retrying a transient error, then it is not permanent; a protocol error it cannot retry is', () => {
+    const connection = Object.assign(new Error('Connection error'), { name: 'KafkaJSConnectionError', retriable: true });
+    const gaveUp = Object.assign(new Error('retries exceeded'), { name: 'KafkaJSNumberOfRetriesExceeded', retriable: false, cause: connection });
+    const tooLarge = Object.assign(new Error('too large'), { name: 'KafkaJSProtocolError', type: 'MESSAGE_TOO_LARGE', retriable: false });
+    expect([isPermanent(gaveUp), isPermanent(tooLarge), isPermanent(new AppError('DB_UNAVAILABLE', 'x')), isPermanent(new TypeError('bug'))]).toEqual([false, true, false, true]);
   });
 });
 
