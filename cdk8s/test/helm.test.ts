@@ -63,7 +63,7 @@ describe('Helm chart', () => {
     expect(api.spec.template.spec.containers[0]?.image).toBe('registry.example/medlives:1.2.3');
     expect(docs.has('Deployment/kafka-ui')).toBe(false);
     const so = docs.get('ScaledObject/order-persistence') as unknown as { spec: { triggers: { metadata: { lagThreshold: string } }[] } };
-    expect(so.spec.triggers.map((t) => t.metadata.lagThreshold)).toEqual(['42', '42']);
+    expect(so.spec.triggers.map((t) => t.metadata.lagThreshold)).toEqual(['42', '42', '42']);
   });
 
   it('when maxReplicas exceeds the partitions, then rendering fails with the reason', () => {

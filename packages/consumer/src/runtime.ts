@@ -96,7 +96,8 @@ class Runtime<T> implements ConsumerRuntime {
   constructor(private readonly options: ConsumerRuntimeOptions<T>) {
     const { group, prefix = '', kafka } = options;
     this.groupId = resolveGroupId(group, prefix);
-    this.topics = group.topics.map((t) => resolveTopicName(t, prefix));
+    // The group's own re-drive topic too: `medlives dlq redrive` sends fixed dead letters there.
+    this.topics = [...group.topics, group.redrive].map((t) => resolveTopicName(t, prefix));
     this.dlqTopic = resolveTopicName(group.dlq, prefix);
     this.batch = { ...group.batch, ...options.batch };
     this.metrics = consumerMetrics(options.registry);

@@ -87,7 +87,8 @@ export async function replayCommand(args: string[], io: CliIo, deps: CliDeps = {
   const { kafka, prefix } = kafkaContext(deps);
   const spec = findGroup(groupName, prefix);
   const groupId = resolveGroupId(spec, prefix);
-  const topics = spec.topics.map((t) => resolveTopicName(t, prefix));
+  // Everything the group consumes, its re-drive topic included.
+  const topics = [...spec.topics, spec.redrive].map((t) => resolveTopicName(t, prefix));
   const progress = io.err ?? io.out;
   const admin = kafka.admin();
   await admin.connect();
