@@ -28,12 +28,12 @@ function topicAcl(topic: TopicSpec, ...operations: Op[]): Acl {
 
 /**
  * Least privilege from the topology: the producer API writes the event topics; a worker reads its
- * topics, commits as its own group and writes only its own DLQ.
+ * topics and its re-drive topic, commits as its own group and writes only its own DLQ.
  */
 export function aclsFor(d: DeployableSpec): Acl[] {
   if (!d.group) return Object.values(TOPICS).map((t) => topicAcl(t, Op.WRITE, Op.DESCRIBE));
   return [
-    ...d.group.topics.map((t) => topicAcl(t, Op.READ, Op.DESCRIBE)),
+    ...[...d.group.topics, d.group.redrive].map((t) => topicAcl(t, Op.READ, Op.DESCRIBE)),
     {
       resource: { type: Resource.GROUP, name: resolveGroupId(d.group), patternType: Pattern.LITERAL },
       operations: [Op.READ, Op.DESCRIBE],

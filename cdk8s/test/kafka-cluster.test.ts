@@ -60,7 +60,7 @@ describe('KafkaCluster', () => {
     expect(KAFKA_VERSION).toMatch(/^4\.2\.\d+$/);
   });
 
-  it('when prod, then each app has a SCRAM KafkaUser whose ACLs cover only its own topics, group and DLQ', () => {
+  it('when prod, then each app has a SCRAM KafkaUser whose ACLs cover only its own topics, re-drive topic, group and DLQ', () => {
     const users = ofKind(prod, 'KafkaUser');
     expect(users.map((u) => u.metadata.name).sort()).toEqual([...deployables().map((d) => d.app), KAFKA_UI].sort());
     for (const u of users) expect(u.spec.authentication).toEqual({ type: 'scram-sha-512' });
@@ -68,7 +68,7 @@ describe('KafkaCluster', () => {
     const acls = (app: string) => named(prod, 'KafkaUser', app).spec.authorization.acls as { resource: { type: string; name?: string }; operations: string[] }[];
     const group = CONSUMER_GROUPS.orderPersistence;
     expect(acls(group.app)).toEqual([
-      ...group.topics.map((t) => ({ resource: { type: 'topic', name: t.name, patternType: 'literal' }, operations: ['Read', 'Describe'] })),
+      ...[...group.topics, group.redrive].map((t) => ({ resource: { type: 'topic', name: t.name, patternType: 'literal' }, operations: ['Read', 'Describe'] })),
       { resource: { type: 'group', name: group.id, patternType: 'literal' }, operations: ['Read', 'Describe'] },
       { resource: { type: 'topic', name: group.dlq.name, patternType: 'literal' }, operations: ['Write', 'Describe'] },
     ]);

@@ -49,4 +49,23 @@ describe('medlives replay', () => {
     await expect(cli('replay', '--group', group.id, '--from', 'earliest')).resolves.toMatchObject({ code: 0, out: expect.stringMatching(/re-reads 6 records/) });
     expect(await committed()).toBe('0');
   });
+
+  it('when the timestamp is ahead of what the group committed, then replay refuses to skip; --force skips, saying how many', async () => {
+    const groupId = resolveGroupId(group, env.prefix);
+    const topic = resolveTopicName(group.topics[0]!, env.prefix);
+    // The previous test left 6 records on partition 0 (one a minute from 08:00); the group read only the first.
+    await env.admin.setOffsets({ groupId, topic, partitions: [{ partition: 0, offset: '1' }] });
+    const committed = async () => (await env.admin.fetchOffsets({ groupId, topics: [topic] }))[0]!.partitions.find((p) => p.partition === 0)!.offset;
+
+    const refused = await cli('replay', '--group', group.id, '--from', '2026-11-21T08:03:00Z');
+    expect(refused).toMatchObject({ code: 1, out: expect.stringMatching(/would skip 2 records? .*not processed/) });
+    expect(await committed()).toBe('1');
+    const dry = await cli('replay', '--group', group.id, '--from', '2026-11-21T08:03:00Z', '--dry-run');
+    expect(dry).toMatchObject({ code: 0, out: expect.stringMatching(/skip 2/) });
+    expect(await committed()).toBe('1');
+
+    const forced = await cli('replay', '--group', group.id, '--from', '2026-11-21T08:03:00Z', '--force');
+    expect(forced).toMatchObject({ code: 0, out: expect.stringMatching(/--force: skipping 2 records/) });
+    expect(await committed()).toBe('3');
+  });
 });

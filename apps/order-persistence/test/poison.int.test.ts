@@ -76,7 +76,7 @@ describe('poison messages', () => {
     expect(metric?.values.reduce((n, v) => n + v.value, 0)).toBe(poison.length);
   });
 
-  it('when an operator fixes a dead letter and re-drives it, then the order is persisted, exactly once', async () => {
+  it('when an operator fixes a dead letter and re-drives it, then only this group gets it, and the order is persisted exactly once', async () => {
     const list = await cli('dlq', 'list', GROUP.id, '--json');
     expect(list.code).toBe(0);
     const entries = list.out.split('\n').map((l) => JSON.parse(l) as { id: string; code: string; payload: string; status: string });
@@ -91,6 +91,7 @@ describe('poison messages', () => {
     writeFileSync(file, JSON.stringify(envelope));
 
     const orders = resolveTopicName(GROUP.topics[0]!, h.topo.prefix);
+    const redriveTopic = resolveTopicName(GROUP.redrive, h.topo.prefix);
     const sizeBefore = await topicSize(h.topo.admin, orders);
     const redrive = await cli('dlq', 'redrive', GROUP.id, '--offset', broken.id, '--value-file', file);
     expect(redrive).toMatchObject({ code: 0, out: expect.stringMatching(/re-drove 1 entry/) });
@@ -99,7 +100,9 @@ describe('poison messages', () => {
 
     const again = await cli('dlq', 'redrive', GROUP.id, '--offset', broken.id);
     expect(again).toMatchObject({ code: 0, out: expect.stringMatching(/skip .*redriven[\s\S]*nothing to re-drive: 0/) });
-    expect(await topicSize(h.topo.admin, orders)).toBe(sizeBefore + 1);
+    // Only this group sees the re-drive: the shared topic every other group reads is untouched.
+    expect(await topicSize(h.topo.admin, orders)).toBe(sizeBefore);
+    expect(await topicSize(h.topo.admin, redriveTopic)).toBe(1);
     const after = await cli('dlq', 'list', GROUP.id);
     expect(after.out).toMatch(/5 dead letter\(s\) .*, 4 pending/);
   });

@@ -4,9 +4,10 @@
  */
 import { type Envelope, type EventDataInput, createEvent } from '@medlives/events';
 import { MAX_WAIT_MS, currentStatus, findOrder, listOrders, waitForOrder } from '@medlives/orders';
-import { publish, sampleData } from '@medlives/testkit';
+import { publish, sampleData, topicSize, waitFor } from '@medlives/testkit';
+import { resolveTopicName } from '@medlives/topology';
 import type { App } from '../src/app';
-import { type Harness, harness } from './support/harness';
+import { GROUP, type Harness, harness } from './support/harness';
 
 const actor = { userId: 'clerk-9', role: 'tenant' as const };
 
@@ -92,6 +93,37 @@ describe('order reads', () => {
     expect(admin.items.map((o) => o.tenantCode)).toEqual(['pharma-other']);
     await expect(listOrders(h.conn, { tenantCode: tenant }, { status: 'teleported' as never })).rejects.toMatchObject({ code: 'SCHEMA_INVALID', message: expect.stringMatching(/^status/) });
     await expect(listOrders(h.conn, { tenantCode: tenant }, { cursor: 'garbage' })).rejects.toMatchObject({ code: 'SCHEMA_INVALID' });
+  });
+
+  it('when stock events arrive before and after the order is created, then GET order shows its fulfilment and replays change nothing', async () => {
+    const tenantCode = 'pharma-ful';
+    const ids = { tenantCode, orderId: 'ful-1' };
+    const inventory = (eventType: 'stock.reserved' | 'stock.released' | 'stock.low') =>
+      createEvent({ eventType, tenantCode, source: 'inventory', actor: { userId: 'inventory-service', role: 'service' }, data: sampleData(eventType, ids) } as never) as Envelope;
+    const reserved = inventory('stock.reserved');
+    // The reservation overtakes the creation (another topic): it must be kept, not dead-lettered.
+    await publish(h.topo.kafka, h.topo.prefix, [reserved, inventory('stock.low')]);
+    await waitFor('the early reservation to be stored', async () => (await h.conn.collection('orders').findOne({ _id: `${tenantCode}/ful-1` as never }))?.fulfilment);
+    await expect(findOrder(h.conn, { tenantCode }, 'ful-1')).resolves.toBeNull();
+    await publish(h.topo.kafka, h.topo.prefix, [created(tenantCode, 'ful-1', '2026-11-21T09:00:00.000Z')]);
+    const order = await waitForOrder(h.conn, { tenantCode }, 'ful-1', { timeoutMs: 20_000 });
+    expect(order?.fulfilment).toEqual({ state: 'reserved', items: [{ productId: 'prod-amox', quantity: 2, remaining: 98 }], eventId: reserved.eventId, at: reserved.occurredAt });
+
+    const released = inventory('stock.released');
+    const cancelled = status(tenantCode, 'ful-1', 'cancelled');
+    await publish(h.topo.kafka, h.topo.prefix, [cancelled, released]);
+    await waitForOrder(h.conn, { tenantCode }, 'ful-1', { eventId: released.eventId, timeoutMs: 20_000 });
+    const after = await waitForOrder(h.conn, { tenantCode }, 'ful-1', { eventId: cancelled.eventId, timeoutMs: 20_000 });
+    expect(after).toMatchObject({ status: 'cancelled', fulfilment: { state: 'released', reason: 'cancelled' } });
+
+    // The same reservation published again (a producer retry): no write, still released.
+    await publish(h.topo.kafka, h.topo.prefix, [reserved]);
+    const marker = created(tenantCode, 'ful-marker', '2026-11-21T09:00:00.000Z');
+    await publish(h.topo.kafka, h.topo.prefix, [marker]);
+    await waitForOrder(h.conn, { tenantCode }, 'ful-marker', { timeoutMs: 20_000 });
+    await waitFor('the re-published reservation to be consumed', async () => (await app.consumer!.refreshLag()).every((p) => p.lag === 0));
+    await expect(findOrder(h.conn, { tenantCode }, 'ful-1')).resolves.toMatchObject({ version: after!.version, fulfilment: { state: 'released' } });
+    expect(await topicSize(h.topo.admin, resolveTopicName(GROUP.dlq, h.topo.prefix))).toBe(0);
   });
 
   it('when the worker runs, then it serves liveness, readiness and the metrics the alerts use', async () => {

@@ -19,3 +19,14 @@ export function classifyError(error: unknown): Classified {
   }
   return { code: 'INTERNAL', retriable: false, message };
 }
+
+/**
+ * Whether retrying cannot help: a permanent DLQ-produce or commit failure (MESSAGE_TOO_LARGE,
+ * TOPIC/GROUP_AUTHORIZATION_FAILED) or a bug. KafkaJS wraps transient errors it gave up retrying
+ * in KafkaJSNumberOfRetriesExceeded (marked non-retriable): the error it wraps decides.
+ */
+export function isPermanent(error: unknown): boolean {
+  let e = error as { name?: unknown; retriable?: unknown; cause?: unknown } | undefined;
+  for (let depth = 0; depth < 5 && e?.name === 'KafkaJSNumberOfRetriesExceeded' && e.cause; depth++) e = e.cause as typeof e;
+  return !classifyError(e).retriable;
+}

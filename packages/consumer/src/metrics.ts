@@ -14,6 +14,7 @@ export interface ConsumerMetrics {
   readonly retries: Counter<'group' | 'code'>;
   readonly paused: Gauge<'group'>;
   readonly commits: Counter<'group'>;
+  readonly fatal: Counter<'group' | 'code'>;
 }
 
 const cache = new WeakMap<Registry, ConsumerMetrics>();
@@ -78,6 +79,12 @@ export function consumerMetrics(registry: Registry): ConsumerMetrics {
       name: 'medlives_consumer_commits_total',
       help: 'Offset commits after successful batches',
       labelNames: ['group'],
+      registers,
+    }),
+    fatal: new Counter({
+      name: 'medlives_consumer_fatal_errors_total',
+      help: 'Permanent failures to dead-letter or commit: the worker stops and exits to be restarted',
+      labelNames: ['group', 'code'],
       registers,
     }),
   };

@@ -4,7 +4,7 @@ import type { Registry } from 'prom-client';
 import { type BatchSpec, type ConsumerGroupSpec, resolveGroupId, resolveTopicName } from '@medlives/topology';
 import { BatchAccumulator, type FlushOutcome } from './accumulator';
 import { type BackoffOptions, backoffDelay } from './backoff';
-import { classifyError } from './classify';
+import { classifyError, isPermanent } from './classify';
 import { LagMonitor, type PartitionLag } from './lag';
 import { consumerMetrics } from './metrics';
 import { SinkWriter, type Failed } from './sink-writer';
@@ -44,7 +44,7 @@ export interface ConsumerRuntimeOptions<T> {
   readonly lagIntervalMs?: number;
   /** How long `stop` waits for the open batch before abandoning it uncommitted. @default 10000 */
   readonly drainTimeoutMs?: number;
-  /** KafkaJS crashed and will not restart: the process should exit non-zero. */
+  /** KafkaJS crashed and will not restart, or a DLQ write / commit failed permanently: exit non-zero. */
   readonly onFatal?: (error: Error) => void;
 }
 
@@ -96,7 +96,8 @@ class Runtime<T> implements ConsumerRuntime {
   constructor(private readonly options: ConsumerRuntimeOptions<T>) {
     const { group, prefix = '', kafka } = options;
     this.groupId = resolveGroupId(group, prefix);
-    this.topics = group.topics.map((t) => resolveTopicName(t, prefix));
+    // The group's own re-drive topic too: `medlives dlq redrive` sends fixed dead letters there.
+    this.topics = [...group.topics, group.redrive].map((t) => resolveTopicName(t, prefix));
     this.dlqTopic = resolveTopicName(group.dlq, prefix);
     this.batch = { ...group.batch, ...options.batch };
     this.metrics = consumerMetrics(options.registry);
@@ -180,8 +181,9 @@ class Runtime<T> implements ConsumerRuntime {
       () => 'reachable',
       (error: unknown) => `unreachable: ${classifyError(error).message}`,
     );
-    const ok = this.state === 'running' && this.joined && sink === 'reachable';
-    return { ok, state: this.state, joined: this.joined, sink, pausedPartitions: this.paused.size, lag: this.lagMonitor.total };
+    const ok = this.state === 'running' && this.joined && sink === 'reachable' && this.fatal === undefined;
+    const fatal = this.fatal ? { error: this.fatal.message } : {};
+    return { ok, state: this.state, joined: this.joined, sink, pausedPartitions: this.paused.size, lag: this.lagMonitor.total, ...fatal };
   }
 
   lag(): readonly PartitionLag[] {
@@ -288,6 +290,7 @@ class Runtime<T> implements ConsumerRuntime {
       this.log.info({ reason: c.message }, 'batch abandoned uncommitted (rebalance or shutdown)');
       return 'abandoned';
     }
+    if (isPermanent(error)) return this.escalate(error, c.code);
     this.attempt++;
     const delay = backoffDelay(this.attempt, { initialMs: 200, maxMs: 10_000, ...this.options.backoff });
     this.backoffUntil = Date.now() + delay;
@@ -296,6 +299,23 @@ class Runtime<T> implements ConsumerRuntime {
     if (this.resumeTimer) clearTimeout(this.resumeTimer);
     this.resumeTimer = setTimeout(() => this.resumeAll(), delay);
     return 'retry';
+  }
+
+  /**
+   * Retrying a permanent DLQ-produce or commit failure would loop forever while /readyz stays
+   * green (issue 12 hole 6). Stop taking work, fail liveness and readiness, count it, and tell
+   * the app to exit so Kubernetes restarts the pod and the failure shows as CrashLoopBackOff.
+   * Nothing of the batch was committed: the next owner of the partitions re-reads it.
+   */
+  private escalate(error: unknown, code: string): FlushOutcome {
+    const err = error instanceof Error ? error : new Error(String(error));
+    if (this.fatal) return 'abandoned';
+    this.fatal = err;
+    this.metrics.fatal.inc({ group: this.groupId, code });
+    this.log.fatal({ err, code }, 'permanent failure to dead-letter or commit; stopping intake and escalating');
+    this.consumer.pause(this.topics.map((topic) => ({ topic })));
+    this.options.onFatal?.(err);
+    return 'abandoned';
   }
 
   private pause(topic: string, partition: number): void {

@@ -1,5 +1,5 @@
 import type { KafkaMessage, Message } from 'kafkajs';
-import type { ErrorCode } from '@medlives/errors';
+import { AppError, type ErrorCode } from '@medlives/errors';
 import { classifyError } from './classify';
 import { deadLetter } from './dlq';
 import type { ConsumerMetrics } from './metrics';
@@ -33,6 +33,13 @@ function failed(input: WriterInput<unknown>, code: ErrorCode, reason: string): F
  * the sink rejects, and — when the sink throws a permanent error for the whole batch — the
  * culprit, found by bisection so the healthy records still land. Retriable errors propagate:
  * the caller retries the whole batch later and the sink's idempotency absorbs the repeats.
+ *
+ * Outage rule (issue 12 hole 2): when bisection finds that every record of the batch fails, and
+ * all with the same code, the fault is the sink's, not the records' — a database that refuses
+ * our credentials (18), is out of disk, or lost its write concern fails every write alike, and
+ * no sink can list every such code up front. Dead-lettering would empty the stream into the DLQ
+ * and commit it; instead the batch fails as retriable: pause, back off, no commit, no DLQ.
+ * A one-record batch has nothing to compare with and stays on the poison path.
  */
 export class SinkWriter<T> {
   constructor(
@@ -48,12 +55,21 @@ export class SinkWriter<T> {
       if (input.decoded.ok) good.push({ input, event: { value: input.decoded.value, origin: input.origin } });
       else out.push(failed(input, input.decoded.code, input.decoded.message));
     }
-    out.push(...(await this.isolate(good)));
+    const thrown: Failed[] = [];
+    const isolated = await this.isolate(good, thrown);
+    const codes = new Set(thrown.map((f) => f.code));
+    if (good.length > 1 && thrown.length === good.length && codes.size === 1) {
+      throw new AppError(thrown[0]!.code, `every record of the batch (${good.length}) failed alike, treating it as an outage: ${thrown[0]!.reason}`, {
+        retriable: true,
+        context: { records: good.length },
+      });
+    }
+    out.push(...isolated);
     for (const f of out) this.metrics.errors.inc({ group: this.groupId, code: f.code });
     return out;
   }
 
-  private async isolate(items: Array<{ input: WriterInput<T>; event: SinkEvent<T> }>): Promise<Failed[]> {
+  private async isolate(items: Array<{ input: WriterInput<T>; event: SinkEvent<T> }>, thrown: Failed[]): Promise<Failed[]> {
     if (items.length === 0) return [];
     try {
       const result = await this.sink.write(items.map((i) => i.event));
@@ -64,9 +80,13 @@ export class SinkWriter<T> {
     } catch (error) {
       const c = classifyError(error);
       if (c.retriable) throw error;
-      if (items.length === 1) return [failed(items[0]!.input, c.code, c.message)];
+      if (items.length === 1) {
+        const f = failed(items[0]!.input, c.code, c.message);
+        thrown.push(f);
+        return [f];
+      }
       const mid = Math.ceil(items.length / 2);
-      return [...(await this.isolate(items.slice(0, mid))), ...(await this.isolate(items.slice(mid)))];
+      return [...(await this.isolate(items.slice(0, mid), thrown)), ...(await this.isolate(items.slice(mid), thrown))];
     }
   }
 }

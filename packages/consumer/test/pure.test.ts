@@ -5,6 +5,7 @@ import {
   assignByAffinity,
   backoffDelay,
   classifyError,
+  isPermanent,
   commitPlan,
   computeLag,
   consumerMetrics,
@@ -61,6 +62,15 @@ describe('classifyError', () => {
     [new TypeError('bug'), 'INTERNAL', false],
   ])('when the error is %p, then it is %s, retriable=%s', (error, code, retriable) => {
     expect(classifyError(error)).toMatchObject({ code, retriable });
+  });
+});
+
+describe('isPermanent', () => {
+  it('when KafkaJS gave up retrying a transient error, then it is not permanent; a protocol error it cannot retry is', () => {
+    const connection = Object.assign(new Error('Connection error'), { name: 'KafkaJSConnectionError', retriable: true });
+    const gaveUp = Object.assign(new Error('retries exceeded'), { name: 'KafkaJSNumberOfRetriesExceeded', retriable: false, cause: connection });
+    const tooLarge = Object.assign(new Error('too large'), { name: 'KafkaJSProtocolError', type: 'MESSAGE_TOO_LARGE', retriable: false });
+    expect([isPermanent(gaveUp), isPermanent(tooLarge), isPermanent(new AppError('DB_UNAVAILABLE', 'x')), isPermanent(new TypeError('bug'))]).toEqual([false, true, false, true]);
   });
 });
 
@@ -154,6 +164,19 @@ describe('SinkWriter', () => {
       consumerMetrics(new Registry()),
     );
     await expect(writer.write([input(1, 0), input(2, 1)])).rejects.toMatchObject({ code: 'DB_UNAVAILABLE' });
+  });
+
+  it('when every record of a batch fails the same way (auth failure, code 18), then it is an outage: nothing is dead-lettered, a retriable error propagates', async () => {
+    const authFailed = () => Object.assign(new Error('Authentication failed.'), { name: 'MongoServerError', code: 18 });
+    const writer = new SinkWriter<number>({ write: () => Promise.reject(authFailed()) }, 'g', consumerMetrics(new Registry()));
+    const error = await writer.write([input(1, 0), input(2, 1), input(3, 2), input(null, 3)]).then(() => undefined, (e: unknown) => e);
+    expect(error).toMatchObject({ code: 'INTERNAL', retriable: true });
+  });
+
+  it('when a single-record batch fails with a permanent error, then it is still poison (nothing to compare it with)', async () => {
+    const writer = new SinkWriter<number>({ write: () => Promise.reject(new AppError('INTERNAL', 'cannot store')) }, 'g', consumerMetrics(new Registry()));
+    const failed = await writer.write([input(1, 0)]);
+    expect(failed.map((f) => f.code)).toEqual(['INTERNAL']);
   });
 
   it('when the sink rejects single events, then those go to the DLQ with the sink code', async () => {

@@ -50,7 +50,7 @@ describe('consumer runtime lifecycle', () => {
 
   it('when names are resolved, then topics, group and DLQ carry the prefix and stop before start is a no-op', async () => {
     const { rt } = runtime();
-    expect([rt.groupId, rt.topics, rt.dlqTopic]).toEqual(['p.order-persistence-service', ['p.order-events', 'p.status-updates'], 'p.order-persistence-service.dlq']);
+    expect([rt.groupId, rt.topics, rt.dlqTopic]).toEqual(['p.order-persistence-service', ['p.order-events', 'p.status-updates', 'p.inventory-events', 'p.order-persistence-service.redrive'], 'p.order-persistence-service.dlq']);
     await expect(rt.stop()).resolves.toBeUndefined();
   });
 });

@@ -13,6 +13,15 @@ const UNAVAILABLE = new Set([
 const TIMEOUT = new Set(['MongoNetworkTimeoutError', 'MongoOperationTimeoutError']);
 /** Server codes for "try again": NotWritablePrimary, PrimarySteppedDown, ShutdownInProgress, ... */
 const RETRIABLE_CODES = new Set([6, 7, 89, 91, 189, 262, 9001, 10107, 11600, 11602, 13435, 13436]);
+/**
+ * Codes that say the server cannot take writes right now, whatever the write: credentials or
+ * roles changed (AuthenticationFailed 18, Unauthorized 13), WriteConcernFailed (64),
+ * TemporarilyUnavailable (365), OutOfDiskSpace (14031), Interrupted (11601), LockTimeout (24),
+ * LockBusy (46), WriteConflict (112). Operators fix these; the records are fine, so the consumer
+ * pauses instead of dead-lettering (issue 12 hole 2). The runtime's outage rule catches codes
+ * missing here.
+ */
+const OUTAGE_CODES = new Set([13, 18, 24, 46, 64, 112, 365, 11601, 14031]);
 
 function transient(error: unknown, depth = 0): 'DB_UNAVAILABLE' | 'DB_TIMEOUT' | undefined {
   if (!error || typeof error !== 'object' || depth > 4) return undefined;
@@ -20,7 +29,7 @@ function transient(error: unknown, depth = 0): 'DB_UNAVAILABLE' | 'DB_TIMEOUT' |
   if (e.name && TIMEOUT.has(e.name)) return 'DB_TIMEOUT';
   if (e.code === 50) return 'DB_TIMEOUT';
   if (e.name && UNAVAILABLE.has(e.name)) return 'DB_UNAVAILABLE';
-  if (typeof e.code === 'number' && RETRIABLE_CODES.has(e.code)) return 'DB_UNAVAILABLE';
+  if (typeof e.code === 'number' && (RETRIABLE_CODES.has(e.code) || OUTAGE_CODES.has(e.code))) return 'DB_UNAVAILABLE';
   if (e.hasErrorLabel?.('RetryableWriteError') || e.hasErrorLabel?.('ResetPool')) return 'DB_UNAVAILABLE';
   // A bulk write that lost its connection wraps the network error.
   return transient(e.errorResponse, depth + 1) ?? transient(e.cause, depth + 1);

@@ -6,7 +6,13 @@ describe('mongoAppError', () => {
     [Object.assign(new Error('x'), { name: 'MongoServerSelectionError' }), 'DB_UNAVAILABLE', true],
     [Object.assign(new Error('x'), { name: 'MongoServerError', code: 91 }), 'DB_UNAVAILABLE', true],
     [Object.assign(new Error('x'), { name: 'MongoServerError', code: 50 }), 'DB_TIMEOUT', true],
+    [Object.assign(new Error('Authentication failed.'), { name: 'MongoServerError', code: 18 }), 'DB_UNAVAILABLE', true],
+    [Object.assign(new Error('not authorized'), { name: 'MongoServerError', code: 13 }), 'DB_UNAVAILABLE', true],
+    [Object.assign(new Error('waiting for replication timed out'), { name: 'MongoWriteConcernError', code: 64 }), 'DB_UNAVAILABLE', true],
+    [Object.assign(new Error('try again'), { name: 'MongoServerError', code: 365 }), 'DB_UNAVAILABLE', true],
+    [Object.assign(new Error('disk full'), { name: 'MongoServerError', code: 14031 }), 'DB_UNAVAILABLE', true],
     [Object.assign(new Error('document too large'), { name: 'MongoServerError', code: 10334 }), 'INTERNAL', false],
+    [Object.assign(new Error('bad'), { name: 'MongoServerError', code: 2 }), 'INTERNAL', false],
   ])('when the driver throws %p, then it maps to %s (retriable %s)', (error, code, retriable) => {
     const mapped = mongoAppError(error);
     expect(mapped).toBeInstanceOf(AppError);

@@ -21,6 +21,15 @@ const Rejected = sub({
   rejectedBecause: { type: String, enum: ['illegal-transition', 'order-deleted'] },
 });
 const Deleted = sub({ eventId: String, at: String, by: String, reason: String });
+const FulfilmentItem = sub({ productId: String, quantity: Number, remaining: Number, available: Number, reason: String });
+const Fulfilment = sub({
+  state: { type: String, enum: ['reserved', 'failed', 'released'] },
+  items: [FulfilmentItem],
+  reason: String,
+  eventId: String,
+  at: String,
+});
+const Position = sub({ topic: String, partition: Number, offset: String });
 
 /**
  * The shape of `orders` documents and their indexes. The consumer writes through the native
@@ -44,9 +53,12 @@ export const OrderSchema = new Schema<OrderDoc>(
     deleted: Deleted,
     timeline: [Timeline],
     rejectedTransitions: [Rejected],
+    rejectedTotal: Number,
+    fulfilment: Fulfilment,
+    /** Facts waiting for the creation, see types.ts. */
+    parked: Schema.Types.Mixed,
     parkedStatusChanges: Number,
-    /** created / updates / deletes / status facts, see types.ts. */
-    facts: Schema.Types.Mixed,
+    positions: [Position],
     appliedEventIds: [String],
     firstSeenAt: Date,
     updatedAt: Date,

@@ -14,7 +14,7 @@ export type TenantScope = { readonly tenantCode: string } | { readonly admin: tr
 /** The longest a read-your-writes request may wait (issue 4 §3). */
 export const MAX_WAIT_MS = 30_000;
 
-const VIEW_PROJECTION = { facts: 0, appliedEventIds: 0 } as const;
+const VIEW_PROJECTION = { parked: 0, positions: 0, appliedEventIds: 0 } as const;
 
 function tenantOf(scope: TenantScope, requested?: string): string | undefined {
   if ('tenantCode' in scope) {

@@ -6,7 +6,7 @@ import type { Envelope } from '@medlives/events';
 import type { Sink, SinkEvent, SinkRejection, SinkResult } from '@medlives/consumer';
 import type { StoreDialect } from '@medlives/mongo';
 import { DocCache } from './doc-cache';
-import { type ApplyResult, type KeyedFact, applyFacts, factOf } from './fold';
+import { type ApplyResult, type KeyedFact, MAX_PARKED, applyFacts, factOf } from './fold';
 import { type OrderMetrics, orderMetrics } from './metrics';
 import { ordersCollection } from './model';
 import { mongoAppError } from '@medlives/mongo';
@@ -45,7 +45,7 @@ export function createOrdersSink(options: OrdersSinkOptions): OrdersSink {
   const cache = new DocCache(options.cacheSize ?? 10_000);
 
   async function write(events: readonly SinkEvent<Envelope>[]): Promise<SinkResult> {
-    const { byKey, rejected } = groupByOrder(events);
+    const { byKey, rejected, indexOf } = groupByOrder(events);
     let keys = [...byKey.keys()];
     for (let attempt = 1; keys.length > 0; attempt++) {
       if (attempt > maxAttempts) {
@@ -53,7 +53,7 @@ export function createOrdersSink(options: OrdersSinkOptions): OrdersSink {
       }
       const docs = attempt === 1 ? await firstLook(cache, store, keys, byKey) : await store.load(keys);
       const { planned, noops } = plan(keys, docs, byKey, now());
-      for (const n of noops) count(metrics, n);
+      for (const n of noops) settle(n);
       if (planned.length === 0) break;
       const { unconfirmed } = await store.write(planned.map((p) => p.op)).catch((error: unknown) => {
         // Whatever landed is unknown now: forget the affected orders rather than trust the cache.
@@ -65,7 +65,7 @@ export function createOrdersSink(options: OrdersSinkOptions): OrdersSink {
         if (retry.has(p.op.doc._id)) cache.delete(p.op.doc._id);
         else {
           cache.set(p.op.doc);
-          count(metrics, p.result);
+          settle(p.result);
         }
       }
       if (retry.size) {
@@ -75,6 +75,15 @@ export function createOrdersSink(options: OrdersSinkOptions): OrdersSink {
       keys = [...retry];
     }
     return { rejected };
+
+    /** A confirmed (or no-op) fold: count it, and dead-letter what it refused. */
+    function settle(result: ApplyResult): void {
+      count(metrics, result);
+      for (const f of result.refused) {
+        const message = `order ${f.key} already has ${MAX_PARKED} events waiting for its creation`;
+        rejected.push({ index: indexOf.get(f)!, error: new AppError('CONFLICT', message, { context: { eventId: f.incoming.fact.eventId } }) });
+      }
+    }
   }
 
   return {
@@ -108,12 +117,15 @@ async function firstLook(cache: DocCache, store: OrderStore, keys: readonly stri
   return docs;
 }
 
-function groupByOrder(events: readonly SinkEvent<Envelope>[]): { byKey: Map<string, KeyedFact[]>; rejected: SinkRejection[] } {
+function groupByOrder(events: readonly SinkEvent<Envelope>[]) {
   const byKey = new Map<string, KeyedFact[]>();
   const rejected: SinkRejection[] = [];
+  const indexOf = new Map<KeyedFact, number>();
   events.forEach((event, index) => {
     try {
-      const fact = factOf(event.value);
+      const fact = factOf(event.value, event.origin);
+      if (!fact) return;
+      indexOf.set(fact, index);
       const list = byKey.get(fact.key) ?? [];
       list.push(fact);
       byKey.set(fact.key, list);
@@ -122,7 +134,7 @@ function groupByOrder(events: readonly SinkEvent<Envelope>[]): { byKey: Map<stri
       rejected.push({ index, error });
     }
   });
-  return { byKey, rejected };
+  return { byKey, rejected, indexOf };
 }
 
 interface Planned {

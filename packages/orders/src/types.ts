@@ -2,9 +2,10 @@ import type { Customer, OrderItem, OrderStatus, PaymentStatus as PaymentStatusSc
 import type { z } from 'zod';
 
 /**
- * The `orders` read model. Each document keeps the facts it was built from (every event applied,
- * once, by id) next to the state derived from them, so replays are no-ops, events may arrive in
- * any order across topics, and the derived state can always be recomputed (see fold.ts).
+ * The `orders` read model. Each document is the state folded from its events in partition order
+ * plus bounded bookkeeping (issue 12 holes 5 and 7): the last applied offset per partition and a
+ * window of recent event ids make replays no-ops; facts that need the creation first are parked.
+ * Nothing grows with the number of events an order receives (see fold.ts).
  */
 export type CustomerData = z.infer<typeof Customer>;
 export type OrderItemData = z.infer<typeof OrderItem>;
@@ -49,15 +50,6 @@ export interface StatusFact {
   readonly reason?: string;
 }
 
-export interface OrderFacts {
-  /** More than one only when a creation was published twice; the earliest wins. */
-  created: CreatedFact[];
-  updates: UpdateFact[];
-  deletes: DeleteFact[];
-  /** In arrival order, which is the status-updates partition order for the tenant. */
-  status: StatusFact[];
-}
-
 export interface TimelineEntry {
   eventId: string;
   from: OrderStatus | null;
@@ -81,6 +73,40 @@ export interface RejectedTransition {
   rejectedBecause: RejectionReason;
 }
 
+/** What inventory-service reported for the order's stock (MISSION §2, issue 8 §3). */
+export type FulfilmentState = 'reserved' | 'failed' | 'released';
+
+export interface FulfilmentItem {
+  productId: string;
+  /** Reserved or released quantity; for a failed item, what was requested. */
+  quantity: number;
+  /** Stock left after a reservation or release. */
+  remaining?: number;
+  /** Failed items: what was available and why it could not be reserved. */
+  available?: number;
+  reason?: 'insufficient_stock' | 'unknown_product';
+}
+
+export interface Fulfilment {
+  state: FulfilmentState;
+  items: FulfilmentItem[];
+  /** Why stock was released (cancelled / deleted). */
+  reason?: 'cancelled' | 'deleted';
+  eventId: string;
+  /** Envelope occurredAt of the inventory event. */
+  at: string;
+}
+
+/** An order fact that arrived before the creation; applied, in arrival order, once it lands. */
+export type ParkedFact = { kind: 'updated'; fact: UpdateFact } | { kind: 'deleted'; fact: DeleteFact } | { kind: 'status'; fact: StatusFact };
+
+/** The last offset applied from one partition: anything at or below it is a re-delivery. */
+export interface AppliedPosition {
+  topic: string;
+  partition: number;
+  offset: string;
+}
+
 export interface OrderDoc {
   /** `${tenantCode}/${orderId}`: neither part may contain a slash. */
   _id: string;
@@ -98,11 +124,20 @@ export interface OrderDoc {
   orderDate: Date | null;
   deliveryDate: Date | null;
   deleted: DeleteFact | null;
+  /** Bounded by the status machine: it has no cycle, so at most 6 entries. */
   timeline: TimelineEntry[];
+  /** The most recent rejections (MAX_REJECTIONS); `rejectedTotal` counts them all. */
   rejectedTransitions: RejectedTransition[];
-  /** Status changes waiting for the creation to arrive. */
+  rejectedTotal: number;
+  /** Null until inventory-service reported on the order (may be set before the creation lands). */
+  fulfilment: Fulfilment | null;
+  /** Facts waiting for the creation, at most MAX_PARKED. */
+  parked: ParkedFact[];
+  /** Status changes among `parked`. */
   parkedStatusChanges: number;
-  facts: OrderFacts;
+  /** Per partition, the last offset applied to this order. */
+  positions: AppliedPosition[];
+  /** The most recent applied event ids (RECENT_EVENT_IDS): duplicates published at a new offset. */
   appliedEventIds: string[];
   firstSeenAt: Date;
   updatedAt: Date;

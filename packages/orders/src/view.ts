@@ -1,5 +1,5 @@
 import type { OrderStatus } from '@medlives/events';
-import type { CustomerData, DeleteFact, OrderDoc, OrderItemData, PaymentStatus, RejectedTransition, TimelineEntry } from './types';
+import type { CustomerData, DeleteFact, Fulfilment, OrderDoc, OrderItemData, PaymentStatus, RejectedTransition, TimelineEntry } from './types';
 
 /** What the API returns for an order: plain JSON, dates as ISO-8601 strings. */
 export interface OrderView {
@@ -15,6 +15,8 @@ export interface OrderView {
   deleted: DeleteFact | null;
   timeline: TimelineEntry[];
   rejectedTransitions: RejectedTransition[];
+  /** Stock reserved / failed (with the short items and why) / released; null until inventory-service reported. */
+  fulfilment: Fulfilment | null;
   /** Increments with every write of the order. */
   version: number;
   persistedAt: string;
@@ -37,6 +39,7 @@ export function toView(doc: OrderDoc): OrderView {
     deleted: doc.deleted ?? null,
     timeline: doc.timeline ?? [],
     rejectedTransitions: doc.rejectedTransitions ?? [],
+    fulfilment: doc.fulfilment ?? null,
     version: doc.rev,
     persistedAt: iso(doc.firstSeenAt) ?? '',
     updatedAt: iso(doc.updatedAt) ?? '',

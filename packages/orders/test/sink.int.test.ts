@@ -13,7 +13,6 @@ import { randomMongoUrl, sampleData } from '@medlives/testkit';
 
 const actor = { userId: 'u', role: 'tenant' as const };
 const ids = { tenantCode: 'pharma-occ', orderId: 'occ-1' };
-const origin = { topic: 't', partition: 0, offset: '0' };
 const created = createEvent({ eventType: 'order.created', tenantCode: ids.tenantCode, source: 't', actor, data: sampleData('order.created', ids) });
 const change = (newStatus: string, oldStatus: string) =>
   createEvent({ eventType: 'status.changed', tenantCode: ids.tenantCode, source: 't', actor, data: { ...ids, oldStatus, newStatus, changedBy: 'u', at: new Date().toISOString() } as EventDataInput<'status.changed'> });
@@ -33,7 +32,13 @@ describe('orders sink concurrency', () => {
     const sink = () => createOrdersSink({ conn, dialect: MONGODB, registry, logger: pino({ level: 'silent' }) });
     const a = sink();
     const b = sink();
-    const write = (s: ReturnType<typeof sink>, ...events: Envelope[]) => s.write(events.map((value) => ({ value, origin })));
+    // Each event keeps its Kafka position across re-deliveries, as the broker would.
+    const offsets = new Map<string, string>();
+    const origin = (e: Envelope) => {
+      if (!offsets.has(e.eventId)) offsets.set(e.eventId, String(offsets.size));
+      return { topic: e.eventType === 'status.changed' ? 's' : 'o', partition: 0, offset: offsets.get(e.eventId)! };
+    };
+    const write = (s: ReturnType<typeof sink>, ...events: Envelope[]) => s.write(events.map((value) => ({ value, origin: origin(value) })));
 
     await write(a, created); // a caches rev 1
     const paid = change('paid', 'pending');
@@ -49,5 +54,22 @@ describe('orders sink concurrency', () => {
     const conflicts = await registry.getSingleMetric('medlives_orders_write_conflicts_total')?.get();
     // a's stale replace and c's colliding insert.
     expect(conflicts?.values[0]?.value).toBe(2);
+  });
+
+  it('when 1,000 max-size PATCHes are written to one order, then every one lands and the document stays small', async () => {
+    const sink = createOrdersSink({ conn, dialect: MONGODB, registry: new Registry(), logger: pino({ level: 'silent' }) });
+    const order = { tenantCode: 'pharma-big', orderId: 'big-1' };
+    const items = Array.from({ length: 200 }, (_, i) => ({ productId: `p-${i}`, medication: 'M'.repeat(200), quantity: 1, unitPrice: 1 }));
+    const events: Envelope[] = [createEvent({ eventType: 'order.created', tenantCode: order.tenantCode, source: 't', actor, data: sampleData('order.created', order) })];
+    for (let i = 0; i < 1_000; i++) {
+      events.push(createEvent({ eventType: 'order.updated', tenantCode: order.tenantCode, source: 't', actor, data: { ...order, changes: { items, totalPrice: 200, customer: { name: `Customer ${i}`, phone: '+15550001111' } } } }));
+    }
+    for (let i = 0; i < events.length; i += 100) {
+      const batch = events.slice(i, i + 100).map((value, j) => ({ value, origin: { topic: 'o', partition: 0, offset: String(i + j) } }));
+      await expect(sink.write(batch)).resolves.toEqual({ rejected: [] });
+    }
+    const doc = (await ordersCollection(conn).findOne({ _id: 'pharma-big/big-1' })) as OrderDoc;
+    expect(doc.customer).toMatchObject({ name: 'Customer 999' });
+    expect(Buffer.byteLength(JSON.stringify(doc))).toBeLessThan(200_000);
   });
 });

@@ -90,4 +90,13 @@ describe('DocCache', () => {
     cache.clear();
     expect(cache.size).toBe(0);
   });
+
+  it('when documents are large, then the cache keeps them within its byte budget', () => {
+    const big = (i: number) => ({ ...doc(i), customer: { name: 'x'.repeat(100_000) } }) as unknown as OrderDoc;
+    const cache = new DocCache(10_000, 1_000_000);
+    for (let i = 0; i < 50; i++) cache.set(big(i));
+    expect(cache.size).toBeLessThanOrEqual(10);
+    expect(cache.bytes).toBeLessThanOrEqual(1_000_000);
+    expect(cache.get('t/o49')).toBeDefined();
+  });
 });

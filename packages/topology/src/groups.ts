@@ -1,4 +1,4 @@
-import { TOPICS, dlqTopic, type TopicSpec } from './topics';
+import { TOPICS, dlqTopic, redriveTopic, type TopicSpec } from './topics';
 
 export type ConsumeMode = 'batch' | 'single';
 
@@ -22,6 +22,8 @@ export interface ConsumerGroupSpec {
   /** Partitions processed concurrently by one instance. */
   readonly concurrency: number;
   readonly dlq: TopicSpec;
+  /** Re-driven dead letters; the group consumes it besides `topics` (see `redriveTopic`). */
+  readonly redrive: TopicSpec;
   /** KEDA target lag per replica. */
   readonly lagThreshold: number;
   readonly minReplicas: number;
@@ -32,9 +34,14 @@ export interface ConsumerGroupSpec {
 
 const ONE_BY_ONE: BatchSpec = Object.freeze({ maxEvents: 1, maxWaitMs: 0 });
 
-function group(spec: Omit<ConsumerGroupSpec, 'dlq'> & { dlqPartitions: number }): ConsumerGroupSpec {
+function group(spec: Omit<ConsumerGroupSpec, 'dlq' | 'redrive'> & { dlqPartitions: number }): ConsumerGroupSpec {
   const { dlqPartitions, ...rest } = spec;
-  return Object.freeze({ ...rest, topics: Object.freeze([...rest.topics]), dlq: dlqTopic(spec.id, dlqPartitions) });
+  return Object.freeze({
+    ...rest,
+    topics: Object.freeze([...rest.topics]),
+    dlq: dlqTopic(spec.id, dlqPartitions),
+    redrive: redriveTopic(spec.id, dlqPartitions),
+  });
 }
 
 export const CONSUMER_GROUPS = {

@@ -38,9 +38,10 @@ export function topicConfig(spec: TopicSpec, profile: ProfileName): Record<strin
   };
 }
 
-/** Every topic of the platform, DLQs included, in a stable order. */
+/** Every topic of the platform, DLQs and re-drive topics included, in a stable order. */
 export function allTopicSpecs(): TopicSpec[] {
-  return [...Object.values(TOPICS), ...Object.values(CONSUMER_GROUPS).map((g) => g.dlq)];
+  const groups = Object.values(CONSUMER_GROUPS);
+  return [...Object.values(TOPICS), ...groups.map((g) => g.dlq), ...groups.map((g) => g.redrive)];
 }
 
 export function resolveTopics(options: TopologyOptions = {}): ResolvedTopic[] {

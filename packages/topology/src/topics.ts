@@ -142,6 +142,30 @@ export function dlqTopic(groupId: string, partitions: number): TopicSpec {
   });
 }
 
+/**
+ * Where `medlives dlq redrive` sends a group's fixed dead letters: a topic only that group
+ * consumes, so a re-drive reaches the group whose DLQ it came from and no other (a group that
+ * already processed the original would act on it twice — a second notification, a second
+ * reservation). Why not re-publish to the original topic with a header the other groups skip:
+ * every consumer of that topic (other teams' tools, kcat, replays, future groups) would have to
+ * know the header; the original topics would no longer be a faithful log of what the API
+ * accepted (counts and replays of every group would see the copy); and nothing is gained for a
+ * group that has not read the original yet — it reads the original itself. Keyed like the DLQ
+ * (the original key), so one key's re-driven records are consumed in the order re-driven.
+ */
+export function redriveTopic(groupId: string, partitions: number): TopicSpec {
+  return topic({
+    name: `${groupId}.redrive`,
+    partitions,
+    retentionMs: DLQ_RETENTION_MS,
+    compression: DLQ_COMPRESSION,
+    cleanupPolicy: 'delete',
+    key: 'original',
+    eventTypes: [],
+    description: `Dead letters of ${groupId} re-driven by an operator; consumed by ${groupId} only`,
+  });
+}
+
 /** The topic that carries an event type, or undefined for an unknown type. */
 export function topicForEventType(eventType: string): TopicSpec | undefined {
   return Object.values(TOPICS).find((t) => (t.eventTypes as readonly string[]).includes(eventType));

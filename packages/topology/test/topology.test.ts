@@ -30,13 +30,15 @@ describe('topology', () => {
     });
   });
 
-  it('when a group is declared, then it has a DLQ of 1-3 partitions kept 14 days with the original key', () => {
+  it('when a group is declared, then it has a DLQ of 1-3 partitions kept 14 days with the original key, and a re-drive topic of its own', () => {
     for (const g of Object.values(CONSUMER_GROUPS)) {
       expect(g.dlq.name).toBe(`${g.id}.dlq`);
       expect(g.dlq.partitions).toBeGreaterThanOrEqual(1);
       expect(g.dlq.partitions).toBeLessThanOrEqual(3);
       expect(g.dlq.retentionMs).toBe(14 * DAY);
       expect(g.dlq.key).toBe('original');
+      expect([g.redrive.name, g.redrive.partitions, g.redrive.key]).toEqual([`${g.id}.redrive`, g.dlq.partitions, 'original']);
+      expect(allTopicSpecs()).toContain(g.redrive);
     }
   });
 

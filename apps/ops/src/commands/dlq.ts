@@ -2,8 +2,10 @@
  * `medlives dlq list <group> [--json]`             what is in the group's dead-letter topic, and its state
  * `medlives dlq show <group> --offset [P:]N`       one entry's payload (to inspect or fix it)
  * `medlives dlq redrive <group> [--offset [P:]N] [--value-file F] [--dry-run]`
- *     re-publishes pending entries to their original topic with their original key and headers,
- *     then appends a marker to the DLQ so no entry is ever re-driven twice.
+ *     re-publishes pending entries, in DLQ order, to the group's own re-drive topic (only that
+ *     group consumes it: see `redriveTopic` in @medlives/topology for why not the original topic)
+ *     with their original key and headers, then appends a marker to the DLQ so no entry is ever
+ *     re-driven twice.
  */
 import { readFileSync } from 'node:fs';
 import type { IHeaders, Kafka, Message } from 'kafkajs';
@@ -24,17 +26,19 @@ export const DLQ_USAGE = [
 
 interface Loaded {
   readonly topic: string;
+  /** Where re-driven entries go: consumed by the owning group only. */
+  readonly redriveTo: string;
   readonly entries: DlqEntry[];
   readonly status: Map<string, EntryStatus>;
 }
 
-async function load(kafka: Kafka, topic: string, io: CliIo): Promise<Loaded> {
+async function load(kafka: Kafka, topic: string, redriveTo: string, io: CliIo): Promise<Loaded> {
   const progress = io.err ?? (() => undefined);
   const records = await readWholeTopic(kafka, topic, (read, total) => {
     if (read === total || read % 1_000 === 0) progress(`read ${read}/${total} records of ${topic}`);
   });
   const { entries, markers } = classify(records);
-  return { topic, entries, status: statuses(entries, markers) };
+  return { topic, redriveTo, entries, status: statuses(entries, markers) };
 }
 
 /** `--offset 7` (when unambiguous) or `--offset 2:7`. */
@@ -118,13 +122,12 @@ async function redrive(kafka: Kafka, loaded: Loaded, targets: DlqEntry[], replac
   try {
     let done = 0;
     for (const e of pending) {
-      if (!e.original.topic) throw new Error(`${entryId(e)} has no x-original-topic header; cannot re-drive`);
       const value = replacement ?? e.value;
       const message: Message = { key: e.key, value, headers: redriveHeaders(e, loaded.topic, value) };
-      // Original topic first, marker second: a crash in between re-drives once more, which the
-      // idempotent consumers absorb, instead of losing the record.
-      const [sent] = await producer.send({ topic: e.original.topic, acks: -1, messages: [message] });
-      const to = `${e.original.topic}/${sent?.partition}@${sent?.baseOffset ?? sent?.offset}`;
+      // Re-drive topic first, marker second: a crash in between re-drives once more, which the
+      // idempotent sink absorbs, instead of losing the record. One at a time, acks=all: in order.
+      const [sent] = await producer.send({ topic: loaded.redriveTo, acks: -1, messages: [message] });
+      const to = `${loaded.redriveTo}/${sent?.partition}@${sent?.baseOffset ?? sent?.offset}`;
       const marker: Message = {
         key: e.key,
         value: null,
@@ -155,13 +158,14 @@ export async function dlqCommand(args: string[], io: CliIo, deps: CliDeps = {}):
   if (!allowed) throw new UsageError(`unknown dlq action "${action}"\n${DLQ_USAGE}`);
   onlyOptions(parsed, allowed);
   const { kafka, prefix } = kafkaContext(deps);
-  const topic = resolveTopicName(findGroup(groupName, prefix).dlq, prefix);
+  const group = findGroup(groupName, prefix);
+  const topic = resolveTopicName(group.dlq, prefix);
   const offset = option(parsed, 'offset');
   const valueFile = option(parsed, 'value-file');
   if (action === 'show' && !offset) throw new UsageError('dlq show needs --offset');
   if (valueFile && !offset) throw new UsageError('--value-file replaces one entry: give --offset too');
   const replacement = valueFile ? readFileSync(valueFile) : undefined;
-  const loaded = await load(kafka, topic, io);
+  const loaded = await load(kafka, topic, resolveTopicName(group.redrive, prefix), io);
   if (action === 'list') return list(loaded, io, flag(parsed, 'json'));
   if (action === 'show') return show(select(loaded, offset!), io);
   const targets = offset ? [select(loaded, offset)] : loaded.entries;

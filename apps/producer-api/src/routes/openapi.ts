@@ -142,7 +142,7 @@ export function openApiDocument(options: { maxWaitMs: number }): Record<string, 
         Error: ErrorBody,
         Order: {
           type: 'object',
-          required: ['orderId', 'tenantCode', 'status', 'items', 'timeline', 'version'],
+          required: ['orderId', 'tenantCode', 'status', 'items', 'timeline', 'fulfilment', 'version'],
           properties: {
             orderId: { type: 'string' },
             tenantCode: { type: 'string' },
@@ -156,6 +156,36 @@ export function openApiDocument(options: { maxWaitMs: number }): Record<string, 
             deleted: { type: ['object', 'null'] },
             timeline: { type: 'array', items: { type: 'object' } },
             rejectedTransitions: { type: 'array', items: { type: 'object' } },
+            fulfilment: {
+              description: 'What inventory-service reported for the order: stock reserved, a failed reservation (the short items and why), or stock released; null until it reported.',
+              oneOf: [
+                { type: 'null' },
+                {
+                  type: 'object',
+                  required: ['state', 'items', 'eventId', 'at'],
+                  properties: {
+                    state: { enum: ['reserved', 'failed', 'released'] },
+                    items: {
+                      type: 'array',
+                      items: {
+                        type: 'object',
+                        required: ['productId', 'quantity'],
+                        properties: {
+                          productId: { type: 'string' },
+                          quantity: { type: 'integer', description: 'reserved / released quantity; for a failed item, the quantity requested' },
+                          remaining: { type: 'integer', description: 'stock left after the reservation or release' },
+                          available: { type: 'integer', description: 'failed items: stock that was available' },
+                          reason: { enum: ['insufficient_stock', 'unknown_product'], description: 'failed items: why' },
+                        },
+                      },
+                    },
+                    reason: { enum: ['cancelled', 'deleted'], description: 'released: why the stock went back' },
+                    eventId: { type: 'string', format: 'uuid' },
+                    at: { type: 'string', format: 'date-time' },
+                  },
+                },
+              ],
+            },
             version: { type: 'integer' },
           },
         },
