@@ -11,7 +11,7 @@ import type { WorkerValues } from './values';
 import { AppWorkload } from './workload';
 
 export interface ConsumerWorkerProps extends MedlivesContainerProps {
-  /** `<cluster>-kafka-bootstrap:9092`, as KEDA must reach it from its own namespace's view. */
+  /** `<cluster>-kafka-bootstrap.<namespace>.svc:<port>`: KEDA resolves it from its own namespace. */
   readonly bootstrapServers: string;
   readonly scaling: Pick<WorkerValues, 'minReplicas' | 'maxReplicas' | 'lagThreshold'>;
   /** SASL credentials for KEDA's lag queries. @default - the listener needs none */

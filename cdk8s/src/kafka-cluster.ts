@@ -35,6 +35,8 @@ export interface KafkaClusterProps {
   readonly controllers: NodePoolValues;
   /** @default KAFKA_CLUSTER */
   readonly name?: string;
+  /** Namespace the cluster runs in: clients outside it (KEDA) need the qualified bootstrap name. */
+  readonly namespace: string;
   /**
    * One ephemeral node that is both controller and broker; otherwise dedicated controllers plus
    * `replicationFactor` brokers on persistent JBOD volumes.
@@ -58,7 +60,7 @@ export class KafkaCluster extends Construct {
     const { profile } = props;
     const singleNode = props.singleNode ?? profile.replicationFactor === 1;
     this.name = props.name ?? KAFKA_CLUSTER;
-    this.bootstrapServers = bootstrapServers(this.name);
+    this.bootstrapServers = bootstrapServers(this.name, props.namespace);
     this.secure = props.secure ?? !singleNode;
 
     if (singleNode) {

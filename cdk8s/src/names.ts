@@ -17,8 +17,15 @@ export const APP_UID = 1000;
 
 export type Component = 'api' | 'worker' | 'kafka-ui' | 'mongodb';
 
-export function bootstrapServers(cluster: string = KAFKA_CLUSTER): string {
-  return `${cluster}-kafka-bootstrap:${KAFKA_PORT}`;
+/** Namespace the committed manifests (k8s/dev, k8s/prod) and Tilt install into. */
+export const DEFAULT_NAMESPACE = PLATFORM;
+
+/**
+ * The bootstrap Service by its namespace-qualified name: KEDA's operator runs in its own namespace
+ * and resolves the trigger's address there, where a short name does not exist.
+ */
+export function bootstrapServers(cluster: string = KAFKA_CLUSTER, namespace: string = DEFAULT_NAMESPACE, port: number = KAFKA_PORT): string {
+  return `${cluster}-kafka-bootstrap.${namespace}.svc:${port}`;
 }
 
 /** Labels a Deployment selects its pods by: stable for the life of the workload. */

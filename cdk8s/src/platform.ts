@@ -9,7 +9,7 @@ import { KafkaUi } from './kafka-ui';
 import { KafkaAppUser, aclsFor } from './kafka-users';
 import { MongoDb } from './mongodb';
 import { Monitoring } from './monitoring';
-import { selectorLabels } from './names';
+import { DEFAULT_NAMESPACE, selectorLabels } from './names';
 import { dnsEgress, kafkaEgress, mongoEgress } from './network';
 import { PlatformConfig } from './platform-config';
 import type { PlatformValues } from './values';
@@ -24,6 +24,8 @@ export interface PlatformChart {
 
 export interface PlatformOptions {
   readonly values: PlatformValues;
+  /** Namespace of every object, and of the bootstrap address KEDA resolves. @default DEFAULT_NAMESPACE */
+  readonly namespace?: string;
   /** Build gated charts even when their value is off, for the Helm renderer. @default false */
   readonly includeGated?: boolean;
 }
@@ -31,11 +33,12 @@ export interface PlatformOptions {
 /** Everything a MedLives installation runs, one Chart per concern, derived from the topology. */
 export function buildPlatform(app: App, options: PlatformOptions): PlatformChart[] {
   const { values } = options;
+  const namespace = options.namespace ?? DEFAULT_NAMESPACE;
   const profile = PROFILES[values.profile];
   const local = values.profile === 'dev';
   const charts: PlatformChart[] = [];
   const chart = (file: string, gate?: readonly string[]): Chart => {
-    const c = new Chart(app, file, { disableResourceNameHashes: true });
+    const c = new Chart(app, file, { disableResourceNameHashes: true, namespace });
     charts.push({ file, chart: c, ...(gate ? { gate } : {}) });
     return c;
   };
@@ -43,6 +46,7 @@ export function buildPlatform(app: App, options: PlatformOptions): PlatformChart
 
   const kafka = new KafkaCluster(chart('kafka'), 'cluster', {
     profile,
+    namespace,
     brokers: values.kafka.brokers,
     controllers: values.kafka.controllers,
   });

@@ -10,6 +10,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { ProfileName } from '@medlives/topology';
 import { parseAllDocuments } from 'yaml';
+import { DEFAULT_NAMESPACE } from '../src/names';
 import { synthObjects } from '../src/render';
 
 const CHART = resolve(__dirname, '..', '..', 'charts', 'medlives');
@@ -17,7 +18,7 @@ const HELM = join(process.env.MEDLIVES_CACHE ?? join(homedir(), '.cache', 'medli
 const available = existsSync(HELM);
 const inCi = process.env.CI === 'true';
 
-type Doc = { kind: string; metadata: { name: string; annotations?: Record<string, string> } };
+type Doc = { kind: string; metadata: { name: string; namespace?: string; annotations?: Record<string, string> }; spec?: any }; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 function helm(...args: string[]): string {
   return execFileSync(HELM, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -25,7 +26,9 @@ function helm(...args: string[]): string {
 
 function template(profile: ProfileName, ...extra: string[]): Doc[] {
   const valueFiles = profile === 'prod' ? ['-f', join(CHART, 'values-prod.yaml')] : [];
-  return parseAllDocuments(helm('template', 'medlives', CHART, ...valueFiles, ...extra))
+    // The release namespace the committed manifests are rendered for, unless a test names another.
+  const namespace = extra.includes('-n') ? [] : ['-n', DEFAULT_NAMESPACE];
+  return parseAllDocuments(helm('template', 'medlives', CHART, ...valueFiles, ...namespace, ...extra))
     .map((d) => d.toJS() as Doc | null)
     .filter((d): d is Doc => d !== null);
 }
@@ -64,6 +67,14 @@ describe('Helm chart', () => {
     expect(docs.has('Deployment/kafka-ui')).toBe(false);
     const so = docs.get('ScaledObject/order-persistence') as unknown as { spec: { triggers: { metadata: { lagThreshold: string } }[] } };
     expect(so.spec.triggers.map((t) => t.metadata.lagThreshold)).toEqual(['42', '42']);
+  });
+
+  it.each<ProfileName>(['dev', 'prod'])('when %s is installed into namespace clinic-7, then every object and KEDA bootstrap address follow the release namespace', (profile) => {
+    const docs = template(profile, '-n', 'clinic-7').filter((d) => !d.metadata.annotations?.['helm.sh/hook']);
+    for (const d of docs) expect({ key: `${d.kind}/${d.metadata.name}`, ns: d.metadata.namespace }).toEqual({ key: `${d.kind}/${d.metadata.name}`, ns: 'clinic-7' });
+    const servers = docs.filter((d) => d.kind === 'ScaledObject').flatMap((d) => d.spec.triggers.filter((t: { type: string }) => t.type === 'kafka'));
+    expect(servers.length).toBeGreaterThan(0);
+    for (const t of servers) expect(t.metadata.bootstrapServers).toMatch(/^medlives-kafka-bootstrap\.clinic-7\.svc:\d+$/);
   });
 
   it('when maxReplicas exceeds the partitions, then rendering fails with the reason', () => {

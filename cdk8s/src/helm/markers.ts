@@ -5,6 +5,8 @@
  */
 
 const TOKEN = /HELM([VS])(\d{4})/g;
+/** Marker paths under this root name Helm's built-in objects (`.Release.Namespace`), not `.Values`. */
+const BUILTIN = '$builtin';
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /**
@@ -30,6 +32,11 @@ export class ValueMarkers {
       return this.marker(path);
     };
     return walk(values, []) as T;
+  }
+
+  /** A marker for `.Release.Namespace`: the constructs place it like any namespace string. */
+  releaseNamespace(): string {
+    return this.marker([BUILTIN, 'Release', 'Namespace']);
   }
 
   /** True when `text` holds at least one marker. */
@@ -62,6 +69,7 @@ export class ValueMarkers {
 
   /** `.Values.a.b` or `(index .Values "a" "b-c")` for the marker's path. */
   expression(path: readonly string[]): string {
+    if (path[0] === BUILTIN) return `.${path.slice(1).join('.')}`;
     return path.every((p) => IDENTIFIER.test(p))
       ? `.Values.${path.join('.')}`
       : `(index .Values ${path.map((p) => JSON.stringify(p)).join(' ')})`;

@@ -60,7 +60,7 @@ export function renderTemplates(): Map<string, string> {
   const files = new Map<string, RenderedFile>();
   for (const profile of PROFILES) {
     const values = markers.markerize(defaultValues(profile), keep);
-    for (const { file, chart, gate } of buildPlatform(new App(), { values, includeGated: true })) {
+    for (const { file, chart, gate } of buildPlatform(new App(), { values, namespace: markers.releaseNamespace(), includeGated: true })) {
       const entry = files.get(file) ?? { ...(gate ? { gate } : {}), docs: new Map<ProfileName, RenderedDoc[]>() };
       entry.docs.set(profile, (chart.toJson() as ManifestHead[]).map((doc) => ({ key: docKey(doc), doc })));
       files.set(file, entry);

@@ -1,0 +1,52 @@
+/**
+ * KEDA runs in its own namespace (`keda`) and resolves the trigger's bootstrap address there, so a
+ * short Service name can never reach the broker: every ScaledObject must name the Service by its
+ * namespace-qualified DNS name, in the committed manifests and for any namespace the app renders into.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { ProfileName } from '@medlives/topology';
+import { parseAllDocuments } from 'yaml';
+import { synthObjects } from '../src/render';
+import { defaultValues } from '../src/values';
+import type { Manifest } from './support';
+
+const ROOT = resolve(__dirname, '..', '..');
+
+function committed(profile: ProfileName): Manifest[] {
+  const dir = join(ROOT, 'k8s', profile);
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .flatMap((f) => parseAllDocuments(readFileSync(join(dir, f), 'utf8')).map((d) => d.toJS() as Manifest))
+    .filter(Boolean);
+}
+
+function bootstrapOf(objs: readonly Manifest[]): string[] {
+  return objs
+    .filter((o) => o.kind === 'ScaledObject')
+    .flatMap((o) => (o.spec.triggers as { type: string; metadata: Record<string, string> }[]))
+    .filter((t) => t.type === 'kafka')
+    .map((t) => t.metadata.bootstrapServers ?? '');
+}
+
+describe.each<ProfileName>(['dev', 'prod'])('KEDA kafka triggers in k8s/%s', (profile) => {
+  const objs = committed(profile);
+
+  it('when KEDA resolves bootstrapServers from its own namespace, then every trigger names the Service as <svc>.<namespace>.svc', () => {
+    const servers = bootstrapOf(objs);
+    expect(servers.length).toBeGreaterThan(0);
+    for (const s of servers) expect(s).toMatch(/^medlives-kafka-bootstrap\.medlives\.svc:\d+$/);
+  });
+
+  it('when applied without -n, then every object lands in the namespace its bootstrap address names', () => {
+    for (const o of objs) expect({ object: `${o.kind}/${o.metadata.name}`, ns: (o.metadata as { namespace?: string }).namespace }).toEqual({ object: `${o.kind}/${o.metadata.name}`, ns: 'medlives' });
+  });
+});
+
+describe('KEDA kafka triggers for another namespace', () => {
+  it.each<ProfileName>(['dev', 'prod'])('when %s is rendered for namespace "clinic-7", then the triggers and objects follow it', (profile) => {
+    const objs = synthObjects(profile, defaultValues(profile), 'clinic-7') as unknown as Manifest[];
+    for (const s of bootstrapOf(objs)) expect(s).toMatch(/^medlives-kafka-bootstrap\.clinic-7\.svc:\d+$/);
+    for (const o of objs) expect((o.metadata as { namespace?: string }).namespace).toBe('clinic-7');
+  });
+});
