@@ -45,6 +45,13 @@ export interface KafkaClusterProps {
   readonly singleNode?: boolean;
   /** SCRAM-SHA-512 on the listener, ACL authorization and the User Operator. @default !singleNode */
   readonly secure?: boolean;
+  /**
+   * Let the Topic Operator put its finalizer on KafkaTopics, so deleting one deletes the topic in Kafka
+   * first. Off for a throw-away cluster: once the operator is gone (`tilt down` deletes everything at
+   * once) nothing removes the finalizer and the namespace hangs in Terminating.
+   * @default !singleNode
+   */
+  readonly topicFinalizers?: boolean;
 }
 
 /** A KRaft Kafka cluster managed by Strimzi: the `Kafka` resource and its KafkaNodePools. */
@@ -107,6 +114,9 @@ export class KafkaCluster extends Construct {
         entityOperator: {
           topicOperator: {},
           ...(this.secure ? { userOperator: {} } : {}),
+          ...(props.topicFinalizers ?? !singleNode
+            ? {}
+            : { template: { topicOperatorContainer: { env: [{ name: 'STRIMZI_USE_FINALIZERS', value: 'false' }] } } }),
         },
       },
     });

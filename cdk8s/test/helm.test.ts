@@ -10,6 +10,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { ProfileName } from '@medlives/topology';
 import { parseAllDocuments } from 'yaml';
+import { optionalApiVersions, withInstallPolicy } from '../src/helm/install-policy';
 import { DEFAULT_NAMESPACE } from '../src/names';
 import { synthObjects } from '../src/render';
 
@@ -24,11 +25,22 @@ function helm(...args: string[]): string {
   return execFileSync(HELM, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
+/** The capabilities of a cluster that runs prometheus-operator, as k8s/<profile> assumes. */
+const withMonitoringApis = optionalApiVersions().flatMap((v) => ['--api-versions', v]);
+
+/** `helm template` as on a cluster without prometheus-operator: Helm's default capabilities. */
+function templateBare(profile: ProfileName, ...extra: string[]): Doc[] {
+  const valueFiles = profile === 'prod' ? ['-f', join(CHART, 'values-prod.yaml')] : [];
+  return parseAllDocuments(helm('template', 'medlives', CHART, ...valueFiles, '-n', DEFAULT_NAMESPACE, ...extra))
+    .map((d) => d.toJS() as Doc | null)
+    .filter((d): d is Doc => d !== null);
+}
+
 function template(profile: ProfileName, ...extra: string[]): Doc[] {
   const valueFiles = profile === 'prod' ? ['-f', join(CHART, 'values-prod.yaml')] : [];
     // The release namespace the committed manifests are rendered for, unless a test names another.
   const namespace = extra.includes('-n') ? [] : ['-n', DEFAULT_NAMESPACE];
-  return parseAllDocuments(helm('template', 'medlives', CHART, ...valueFiles, ...namespace, ...extra))
+  return parseAllDocuments(helm('template', 'medlives', CHART, ...valueFiles, ...namespace, ...withMonitoringApis, ...extra))
     .map((d) => d.toJS() as Doc | null)
     .filter((d): d is Doc => d !== null);
 }
@@ -53,7 +65,7 @@ describe('Helm chart', () => {
     const hooks = docs.filter((d) => d.metadata.annotations?.['helm.sh/hook']);
     expect(hooks.map((d) => d.kind)).toEqual(['Pod']);
     const rendered = byKey(docs.filter((d) => !hooks.includes(d)));
-    const expected = byKey(JSON.parse(JSON.stringify(synthObjects(profile))) as Doc[]);
+    const expected = byKey(JSON.parse(JSON.stringify(synthObjects(profile).map((d) => withInstallPolicy(d, profile)))) as Doc[]);
     expect([...rendered.keys()].sort()).toEqual([...expected.keys()].sort());
     for (const [key, doc] of expected) expect({ key, doc: rendered.get(key) }).toEqual({ key, doc });
   });
@@ -75,6 +87,25 @@ describe('Helm chart', () => {
     const servers = docs.filter((d) => d.kind === 'ScaledObject').flatMap((d) => d.spec.triggers.filter((t: { type: string }) => t.type === 'kafka'));
     expect(servers.length).toBeGreaterThan(0);
     for (const t of servers) expect(t.metadata.bootstrapServers).toMatch(/^medlives-kafka-bootstrap\.clinic-7\.svc:\d+$/);
+  });
+
+  it.each<ProfileName>(['dev', 'prod'])('when %s is installed on a cluster without prometheus-operator, then no monitoring.coreos.com object renders and NOTES says so', (profile) => {
+    const docs = templateBare(profile);
+    expect(docs.filter((d) => (d as { apiVersion?: string }).apiVersion?.startsWith('monitoring.coreos.com/'))).toEqual([]);
+    expect(docs.some((d) => d.kind === 'ConfigMap' && d.metadata.name === 'medlives-dashboard')).toBe(true);
+    const notes = helm('install', 'medlives', CHART, '--dry-run=client', '-n', DEFAULT_NAMESPACE);
+    expect(notes).toMatch(/serves no monitoring\.coreos\.com\/v1/);
+    const withOperator = helm('install', 'medlives', CHART, '--dry-run=client', '-n', DEFAULT_NAMESPACE, ...withMonitoringApis);
+    expect(withOperator).not.toMatch(/serves no monitoring/);
+  });
+
+  it('when prod is uninstalled, then Kafka, its node pools and every topic are kept; dev keeps nothing', () => {
+    const kept = (docs: Doc[]) => docs.filter((d) => d.metadata.annotations?.['helm.sh/resource-policy'] === 'keep').map((d) => d.kind);
+    const prod = template('prod');
+    const stateful = prod.filter((d) => ['Kafka', 'KafkaNodePool', 'KafkaTopic'].includes(d.kind));
+    expect(stateful.length).toBeGreaterThan(3);
+    expect(kept(prod).sort()).toEqual(stateful.map((d) => d.kind).sort());
+    expect(kept(template('dev'))).toEqual([]);
   });
 
   it('when maxReplicas exceeds the partitions, then rendering fails with the reason', () => {

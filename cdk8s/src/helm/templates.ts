@@ -3,6 +3,7 @@ import { App } from 'cdk8s';
 import { stringify } from 'yaml';
 import { buildPlatform } from '../platform';
 import { defaultValues } from '../values';
+import { capabilityCondition, withInstallPolicy } from './install-policy';
 import { ValueMarkers } from './markers';
 import { emit, merge } from './merge';
 
@@ -62,7 +63,7 @@ export function renderTemplates(): Map<string, string> {
     const values = markers.markerize(defaultValues(profile), keep);
     for (const { file, chart, gate } of buildPlatform(new App(), { values, namespace: markers.releaseNamespace(), includeGated: true })) {
       const entry = files.get(file) ?? { ...(gate ? { gate } : {}), docs: new Map<ProfileName, RenderedDoc[]>() };
-      entry.docs.set(profile, (chart.toJson() as ManifestHead[]).map((doc) => ({ key: docKey(doc), doc })));
+      entry.docs.set(profile, (chart.toJson() as ManifestHead[]).map((doc) => ({ key: docKey(doc), doc: withInstallPolicy(doc, profile) })));
       files.set(file, entry);
     }
   }
@@ -83,10 +84,15 @@ function mergeProfiles(docs: Map<ProfileName, RenderedDoc[]>, pure: (v: unknown)
   const devKeys = new Set(dev.map((d) => d.key));
   const only = (p: ProfileName, doc: unknown) => `{{- if eq .Values.profile ${JSON.stringify(p)} }}\n---\n${pure(doc)}{{- end }}\n`;
   const parts: string[] = [];
+  // An object of an optional API (prometheus-operator) renders only where the cluster serves it.
+  const guarded = (doc: unknown, part: string) => {
+    const condition = capabilityCondition(doc);
+    return condition ? `{{- if ${condition} }}\n${part}{{- end }}\n` : part;
+  };
   for (const d of dev) {
     const p = prodByKey.get(d.key);
-    parts.push(p ? `---\n${emit(merge(d.doc, p.doc), pure)}` : only('dev', d.doc));
+    parts.push(guarded(d.doc, p ? `---\n${emit(merge(d.doc, p.doc), pure)}` : only('dev', d.doc)));
   }
-  for (const p of prod) if (!devKeys.has(p.key)) parts.push(only('prod', p.doc));
+  for (const p of prod) if (!devKeys.has(p.key)) parts.push(guarded(p.doc, only('prod', p.doc)));
   return parts.join('');
 }

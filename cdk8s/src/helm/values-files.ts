@@ -25,7 +25,7 @@ const DOCS: Readonly<Record<string, string>> = {
   kafkaUi: 'kafbat Kafka UI; read-only and authenticated as its own KafkaUser in prod.',
   mongodb: 'Development MongoDB (dev profile only).',
   'mongodb.storageSize': 'PersistentVolumeClaim size of the development MongoDB.',
-  monitoring: 'PodMonitors, PrometheusRule (MISSION §6 alerts) and the Grafana dashboard ConfigMap. Needs the prometheus-operator CRDs.',
+  monitoring: 'PodMonitors, PrometheusRule (MISSION §6 alerts) and the Grafana dashboard ConfigMap. PodMonitors and the PrometheusRule render only when the cluster serves monitoring.coreos.com/v1 (prometheus-operator); NOTES says when they were left out.',
   '*.resources': 'Container requests and limits.',
 };
 
