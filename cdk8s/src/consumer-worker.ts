@@ -4,7 +4,6 @@ import { ScaledObject, type ScaledObjectSpecTriggers } from '../imports/scaledob
 import { TriggerAuthentication } from '../imports/triggerauth-keda.sh';
 import type { NetworkPolicyEgressRule } from '../imports/k8s';
 import { medlivesContainer, type MedlivesContainerProps } from './app-container';
-import { asText } from './helm/markers';
 import type { KafkaCredentials } from './kafka-users';
 import { componentOf, workloadLabels } from './names';
 import type { WorkerValues } from './values';
@@ -91,7 +90,7 @@ export class ConsumerWorker extends Construct {
             bootstrapServers: props.bootstrapServers,
             consumerGroup: resolveGroupId(group),
             topic: resolveTopicName(topic),
-            lagThreshold: asText(props.scaling.lagThreshold),
+            lagThreshold: String(props.scaling.lagThreshold),
             // The group starts from the beginning of retention, so a new group's lag is the whole
             // topic; `latest` would report no lag until the first commit.
             offsetResetPolicy: 'earliest',

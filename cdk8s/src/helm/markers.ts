@@ -9,17 +9,11 @@ const TOKEN = /HELM([VS])(\d{4})/g;
 const BUILTIN = '$builtin';
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-/**
- * The text form of a value for fields Kubernetes types as strings (KEDA trigger metadata, env).
- * A marker becomes its string-typed twin so the template renders `"500"`, not `500`.
- */
-export function asText(value: string | number | boolean): string {
-  return typeof value === 'string' ? value.replace(TOKEN, (_m, _k: string, id: string) => `HELMS${id}`) : String(value);
-}
-
 export class ValueMarkers {
   private readonly ids = new Map<string, number>();
   private readonly paths: (readonly string[])[] = [];
+  /** Markers standing for numbers or booleans: placed in a string-typed field, they need `toString`. */
+  private readonly nonText = new Set<number>();
 
   /** A copy of `values` whose scalar leaves are markers, except where `keep(path)` holds. */
   markerize<T>(values: T, keep: (path: readonly string[]) => boolean): T {
@@ -29,7 +23,9 @@ export class ValueMarkers {
         return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, walk(v, [...path, k])]));
       }
       if (Array.isArray(value)) throw new Error(`values.${path.join('.')}: arrays cannot be templated`);
-      return this.marker(path);
+      const marker = this.marker(path);
+      if (typeof value !== 'string') this.nonText.add(Number(marker.slice(5)));
+      return marker;
     };
     return walk(values, []) as T;
   }
@@ -37,6 +33,15 @@ export class ValueMarkers {
   /** A marker for `.Release.Namespace`: the constructs place it like any namespace string. */
   releaseNamespace(): string {
     return this.marker([BUILTIN, 'Release', 'Namespace']);
+  }
+
+  /**
+   * `text` for a field Kubernetes types as a string (KEDA trigger metadata, env values): a lone marker
+   * of a number becomes its string-typed twin, so the template renders `"500"`, not `500`.
+   */
+  asText(text: string): string {
+    const lone = /^HELMV(\d{4})$/.exec(text);
+    return lone && this.nonText.has(Number(lone[1])) ? `HELMS${lone[1]}` : text;
   }
 
   /** True when `text` holds at least one marker. */

@@ -2,6 +2,7 @@ import type { ProfileName } from '@medlives/topology';
 import { App } from 'cdk8s';
 import { stringify } from 'yaml';
 import { buildPlatform } from '../platform';
+import { DEFAULT_NAMESPACE } from '../names';
 import { defaultValues } from '../values';
 import { capabilityCondition, withInstallPolicy } from './install-policy';
 import { ValueMarkers } from './markers';
@@ -61,11 +62,16 @@ export function renderTemplates(): Map<string, string> {
   const files = new Map<string, RenderedFile>();
   for (const profile of PROFILES) {
     const values = markers.markerize(defaultValues(profile), keep);
-    for (const { file, chart, gate } of buildPlatform(new App(), { values, namespace: markers.releaseNamespace(), includeGated: true })) {
+    const marked = buildPlatform(new App(), { values, namespace: markers.releaseNamespace(), includeGated: true });
+    // The same platform with real values shows which fields are strings (the constructs stay Helm-free).
+    const real = buildPlatform(new App(), { values: defaultValues(profile), namespace: DEFAULT_NAMESPACE, includeGated: true });
+    marked.forEach(({ file, chart, gate }, i) => {
       const entry = files.get(file) ?? { ...(gate ? { gate } : {}), docs: new Map<ProfileName, RenderedDoc[]>() };
-      entry.docs.set(profile, (chart.toJson() as ManifestHead[]).map((doc) => ({ key: docKey(doc), doc: withInstallPolicy(doc, profile) })));
+      const realDocs = real[i]?.chart.toJson() ?? [];
+      const docs = (chart.toJson() as ManifestHead[]).map((doc, j) => textTyped(doc, realDocs[j], markers));
+      entry.docs.set(profile, docs.map((doc) => ({ key: docKey(doc), doc: withInstallPolicy(doc, profile) })));
       files.set(file, entry);
-    }
+    });
   }
   const out = new Map<string, string>();
   for (const [file, { gate, docs }] of files) {
@@ -75,6 +81,20 @@ export function renderTemplates(): Map<string, string> {
     out.set(`templates/${file}.yaml`, TEMPLATE_HEADER + gated);
   }
   return out;
+}
+
+/** `marked` with each lone marker that stands in a string field of `real` made string-typed. */
+function textTyped<T>(marked: T, real: unknown, markers: ValueMarkers): T {
+  const walk = (m: unknown, r: unknown): unknown => {
+    if (typeof m === 'string') return typeof r === 'string' ? markers.asText(m) : m;
+    if (Array.isArray(m)) return m.map((x, i) => walk(x, Array.isArray(r) ? r[i] : undefined));
+    if (m !== null && typeof m === 'object') {
+      const rr = (r ?? {}) as Record<string, unknown>;
+      return Object.fromEntries(Object.entries(m).map(([k, x]) => [k, walk(x, rr[k])]));
+    }
+    return m;
+  };
+  return walk(marked, real) as T;
 }
 
 function mergeProfiles(docs: Map<ProfileName, RenderedDoc[]>, pure: (v: unknown) => string): string {
