@@ -39,7 +39,8 @@ export class ValueMarkers {
    * `text` for a field Kubernetes types as a string (KEDA trigger metadata, env values): a lone marker
    * of a number becomes its string-typed twin, so the template renders `"500"`, not `500`.
    */
-  asText(text: string): string {
+  asText(value: string | number | boolean): string {
+    const text = String(value);
     const lone = /^HELMV(\d{4})$/.exec(text);
     return lone && this.nonText.has(Number(lone[1])) ? `HELMS${lone[1]}` : text;
   }
