@@ -91,6 +91,8 @@ export function buildPlatform(app: App, options: PlatformOptions): PlatformChart
         scaling: worker,
         bootstrapServers: kafka.bootstrapServers,
         ...(credentials ? { credentials } : {}),
+        // prod: a MongoDB outage must not scale failing workers up (dev has no Prometheus).
+        ...(local ? {} : { sinkGuard: { prometheusServer: values.monitoring.prometheusServer, namespace } }),
       });
     } else if (d.group) {
       throw new Error(`values.workers.${d.app} is missing`);

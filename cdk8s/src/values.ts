@@ -38,7 +38,11 @@ export interface PlatformValues {
   readonly kafka: { readonly brokers: NodePoolValues; readonly controllers: NodePoolValues };
   readonly kafkaUi: { readonly enabled: boolean; readonly image: string; readonly resources: ResourceValues };
   readonly mongodb: { readonly image: string; readonly storageSize: string; readonly resources: ResourceValues };
-  readonly monitoring: { readonly enabled: boolean };
+  readonly monitoring: {
+    readonly enabled: boolean;
+    /** Prometheus scraping the PodMonitors; prod's KEDA sink guard queries it. */
+    readonly prometheusServer: string;
+  };
 }
 
 function resources(cpu: string, memory: string, cpuLimit: string, memoryLimit: string): ResourceValues {
@@ -65,7 +69,7 @@ export function defaultValues(profile: ProfileName): PlatformValues {
     },
     kafkaUi: { enabled: true, image: 'ghcr.io/kafbat/kafka-ui:v1.5.0', resources: resources('100m', '384Mi', '1', '768Mi') },
     mongodb: { image: 'mongo:7.0', storageSize: '1Gi', resources: resources('100m', '256Mi', '1', '1Gi') },
-    monitoring: { enabled: true },
+    monitoring: { enabled: true, prometheusServer: 'http://prometheus-operated.monitoring.svc:9090' },
   };
 }
 

@@ -5,11 +5,11 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { ProfileName } from '@medlives/topology';
+import { deployables, type ProfileName } from '@medlives/topology';
 import { parseAllDocuments } from 'yaml';
 import { synthObjects } from '../src/render';
 import { defaultValues } from '../src/values';
-import type { Manifest } from './support';
+import { named, type Manifest } from './support';
 
 const ROOT = resolve(__dirname, '..', '..');
 
@@ -48,5 +48,34 @@ describe('KEDA kafka triggers for another namespace', () => {
     const objs = synthObjects(profile, defaultValues(profile), 'clinic-7') as unknown as Manifest[];
     for (const s of bootstrapOf(objs)) expect(s).toMatch(/^medlives-kafka-bootstrap\.clinic-7\.svc:\d+$/);
     for (const o of objs) expect((o.metadata as { namespace?: string }).namespace).toBe('clinic-7');
+  });
+});
+
+describe('KEDA during a sink (MongoDB) outage', () => {
+  const workers = deployables().filter((d) => d.group);
+  const formulaOf = (so: Manifest) => so.spec.advanced?.scalingModifiers as { formula: string; target: string; metricType: string } | undefined;
+
+  it.each(workers.map((d) => [d.app, d] as const))('when prod scales %s, then a paused sink zeroes the lag the HPA sees and a healthy one passes it through', (app, d) => {
+    const so = named(committed('prod'), 'ScaledObject', app);
+    const modifiers = formulaOf(so);
+    expect(modifiers).toMatchObject({ target: String(defaultValues('prod').workers[app]?.lagThreshold), metricType: 'AverageValue' });
+    const kafka = so.spec.triggers.filter((t: { type: string }) => t.type === 'kafka') as { name: string; metadata: { topic: string } }[];
+    expect(kafka.map((t) => t.metadata.topic)).toEqual(d.group?.topics.map((t) => t.name));
+    const sink = so.spec.triggers.find((t: { type: string }) => t.type === 'prometheus');
+    expect(sink.name).toBe('sink_paused');
+    expect(sink.metadata.query).toContain(`medlives_consumer_paused_partitions{namespace="medlives",group="${d.group?.id}"}`);
+    // expr-lang's `a > 0 ? b : c` and arithmetic read the same in JavaScript: evaluate it.
+    const names = [...kafka.map((t) => t.name), 'sink_paused'];
+    const evaluate = new Function(...names, `return (${modifiers?.formula});`) as (...v: number[]) => number;
+    const lags = kafka.map((_t, i) => 100 * (i + 1));
+    expect(evaluate(...lags, 0)).toBe(lags.reduce((a, b) => a + b, 0));
+    expect(evaluate(...lags, 3)).toBe(0);
+  });
+
+  it('when dev scales, then lag alone drives it (no Prometheus in the inner loop)', () => {
+    for (const so of committed('dev').filter((o) => o.kind === 'ScaledObject')) {
+      expect(formulaOf(so)).toBeUndefined();
+      expect(so.spec.triggers.every((t: { type: string }) => t.type === 'kafka')).toBe(true);
+    }
   });
 });

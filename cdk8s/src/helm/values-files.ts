@@ -26,6 +26,8 @@ const DOCS: Readonly<Record<string, string>> = {
   mongodb: 'Development MongoDB (dev profile only).',
   'mongodb.storageSize': 'PersistentVolumeClaim size of the development MongoDB.',
   monitoring: 'PodMonitors, PrometheusRule (MISSION §6 alerts) and the Grafana dashboard ConfigMap. PodMonitors and the PrometheusRule render only when the cluster serves monitoring.coreos.com/v1 (prometheus-operator); NOTES says when they were left out.',
+  'monitoring.prometheusServer':
+    'prod: the Prometheus that scrapes the PodMonitors. KEDA reads the workers\' paused-partition gauge there and holds scaling while the sink (MongoDB) fails; unreachable, the HPA keeps the current replica count.',
   '*.resources': 'Container requests and limits.',
 };
 
