@@ -56,7 +56,6 @@ export function buildPlatform(app: App, options: PlatformOptions): PlatformChart
     partitions: values.topics,
   });
   new PlatformConfig(chart('config'), 'config', {
-    profile: values.profile,
     bootstrapServers: kafka.bootstrapServers,
     logLevel: values.logLevel,
   });

@@ -1,4 +1,5 @@
 import { PRODUCER_API, WORKER_HTTP_PORT, deployables, resolveGroupId, type ProfileName } from '@medlives/topology';
+import { CommonEnv, KafkaEnv } from '@medlives/runtime';
 import { Testing } from 'cdk8s';
 import { ConsumerWorker } from '../src/consumer-worker';
 import { CONFIG_MAP, KAFKA_PORT, MONGODB, MONGO_PORT, bootstrapServers } from '../src/names';
@@ -96,7 +97,6 @@ describe.each<ProfileName>(['dev', 'prod'])('workloads in the %s profile', (prof
     expect(api.volumes).toContainEqual(expect.objectContaining({ secret: expect.objectContaining({ secretName: defaultValues(profile).secrets.apiKeys }) }));
     const config = named(objs, 'ConfigMap', CONFIG_MAP).data ?? {};
     expect(config).toMatchObject({ KAFKA_BROKERS: bootstrapServers(), TOPIC_PREFIX: '' });
-    expect(JSON.parse(config['topology.json'] ?? '{}').topics).toHaveLength(ofKind(objs, 'KafkaTopic').length);
   });
 
   it('when NetworkPolicies apply, then each app reaches only DNS, Kafka on 9092 and MongoDB on 27017', () => {
@@ -166,5 +166,14 @@ describe('ConsumerWorker construct', () => {
     expect(named(synth('dev'), 'Service', worker.app).spec.ports).toEqual([
       { name: 'http', port: WORKER_HTTP_PORT, targetPort: 'http', protocol: 'TCP' },
     ]);
+  });
+});
+
+describe('platform ConfigMap', () => {
+  it.each<ProfileName>(['dev', 'prod'])('when %s apps load it with envFrom, then every key is one the apps\' config schemas read', (profile) => {
+    const read = new Set([...Object.keys(KafkaEnv.shape), ...Object.keys(CommonEnv.shape)]);
+    const keys = Object.keys(named(synth(profile), 'ConfigMap', CONFIG_MAP).data ?? {});
+    expect(keys.length).toBeGreaterThan(0);
+    expect(keys.filter((k) => !read.has(k))).toEqual([]);
   });
 });
