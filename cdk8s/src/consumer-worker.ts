@@ -8,8 +8,9 @@ import {
 import { TriggerAuthentication } from '../imports/triggerauth-keda.sh';
 import type { NetworkPolicyEgressRule } from '../imports/k8s';
 import { medlivesContainer, type MedlivesContainerProps } from './app-container';
+import type { KafkaClientTls } from './app-env';
 import type { KafkaCredentials } from './kafka-users';
-import { componentOf, workloadLabels } from './names';
+import { CLUSTER_CA_KEY, componentOf, workloadLabels } from './names';
 import type { WorkerValues } from './values';
 import { AppWorkload } from './workload';
 
@@ -19,6 +20,8 @@ export interface ConsumerWorkerProps extends MedlivesContainerProps {
   readonly scaling: Pick<WorkerValues, 'minReplicas' | 'maxReplicas' | 'lagThreshold'>;
   /** SASL credentials for KEDA's lag queries. @default - the listener needs none */
   readonly credentials?: KafkaCredentials;
+  /** KEDA talks TLS to the brokers and trusts this cluster CA. @default - plain listener */
+  readonly tls?: KafkaClientTls;
   readonly egress: readonly NetworkPolicyEgressRule[];
   /** Spread replicas across zones and nodes. @default false */
   readonly spread?: boolean;
@@ -82,7 +85,10 @@ export class ConsumerWorker extends Construct {
       ? new TriggerAuthentication(this, 'trigger-auth', {
           metadata,
           spec: {
-            secretTargetRef: [{ parameter: 'password', name: props.credentials.secretName, key: 'password' }],
+            secretTargetRef: [
+              { parameter: 'password', name: props.credentials.secretName, key: 'password' },
+              ...(props.tls ? [{ parameter: 'ca', name: props.tls.caSecretName, key: CLUSTER_CA_KEY }] : []),
+            ],
             // The username is the KafkaUser's name; KEDA reads it from the worker's own env.
             env: [{ parameter: 'username', name: 'KAFKA_SASL_USERNAME', containerName: this.name }],
           },
@@ -103,7 +109,8 @@ export class ConsumerWorker extends Construct {
         allowIdleConsumers: 'false',
         // A replica per lagging partition at most: more could only sit idle.
         limitToPartitionsWithLag: 'true',
-        ...(props.credentials ? { sasl: 'scram_sha512', tls: 'disable' } : {}),
+        ...(props.credentials ? { sasl: 'scram_sha512' } : {}),
+        tls: props.tls ? 'enable' : 'disable',
       },
       ...(auth ? { authenticationRef: { name: auth.name } } : {}),
     }));

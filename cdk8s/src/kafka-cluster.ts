@@ -17,7 +17,7 @@ import {
   KafkaNodePoolSpecStorageVolumesType as VolumeType,
   type KafkaNodePoolSpecStorage,
 } from '../imports/nodepool-kafka.strimzi.io';
-import { KAFKA_CLUSTER, KAFKA_PORT, bootstrapServers } from './names';
+import { KAFKA_CLUSTER, KAFKA_PORT, KAFKA_TLS_PORT, bootstrapServers, clusterCaSecret } from './names';
 import type { NodePoolValues, ResourceValues } from './values';
 
 /** Strimzi 1.2 runs Kafka 4.2.x and 4.3.x; the metadata version is pinned so upgrades are explicit. */
@@ -52,13 +52,31 @@ export interface KafkaClusterProps {
    * @default !singleNode
    */
   readonly topicFinalizers?: boolean;
+  /**
+   * Clients connect over TLS (port 9093) instead of the plain listener; they trust the cluster CA
+   * from Strimzi's `<cluster>-cluster-ca-cert` Secret. @default secure
+   */
+  readonly tls?: boolean;
+  /**
+   * Rack awareness by `topology.kubernetes.io/zone`: Strimzi labels each broker with its node's zone
+   * and Kafka places the replicas of a partition in different zones. @default !singleNode
+   */
+  readonly zoneAware?: boolean;
 }
+
+/** Node label Kafka's broker.rack is taken from. */
+export const RACK_TOPOLOGY_KEY = 'topology.kubernetes.io/zone';
 
 /** A KRaft Kafka cluster managed by Strimzi: the `Kafka` resource and its KafkaNodePools. */
 export class KafkaCluster extends Construct {
   readonly name: string;
   readonly bootstrapServers: string;
   readonly secure: boolean;
+  readonly tls: boolean;
+  /** Listener port clients (apps, KEDA, Kafka UI) connect to. */
+  readonly clientPort: number;
+  /** Secret with the cluster CA (`ca.crt`, `ca.p12`, `ca.password`) that TLS clients trust. */
+  readonly caSecretName: string;
   /** Kafka nodes (controllers and brokers) that export metrics. */
   readonly nodeCount: number;
 
@@ -67,8 +85,12 @@ export class KafkaCluster extends Construct {
     const { profile } = props;
     const singleNode = props.singleNode ?? profile.replicationFactor === 1;
     this.name = props.name ?? KAFKA_CLUSTER;
-    this.bootstrapServers = bootstrapServers(this.name, props.namespace);
     this.secure = props.secure ?? !singleNode;
+    this.tls = props.tls ?? this.secure;
+    this.clientPort = this.tls ? KAFKA_TLS_PORT : KAFKA_PORT;
+    this.bootstrapServers = bootstrapServers(this.name, props.namespace, this.clientPort);
+    this.caSecretName = clusterCaSecret(this.name);
+    const zoneAware = props.zoneAware ?? !singleNode;
 
     if (singleNode) {
       this.pool('dual-role', [Role.CONTROLLER, Role.BROKER], 1, props.brokers.resources, ephemeralStorage());
@@ -87,16 +109,17 @@ export class KafkaCluster extends Construct {
           metadataVersion: KAFKA_METADATA_VERSION,
           listeners: [
             {
-              name: 'plain',
-              port: KAFKA_PORT,
+              name: this.tls ? 'tls' : 'plain',
+              port: this.clientPort,
               type: KafkaSpecKafkaListenersType.INTERNAL,
-              tls: false,
+              tls: this.tls,
               ...(this.secure
                 ? { authentication: { type: KafkaSpecKafkaListenersAuthenticationType.SCRAM_HYPHEN_SHA_HYPHEN_512 } }
                 : {}),
             },
           ],
           ...(this.secure ? { authorization: { type: KafkaSpecKafkaAuthorizationType.SIMPLE } } : {}),
+          ...(zoneAware ? { rack: { topologyKey: RACK_TOPOLOGY_KEY } } : {}),
           config: {
             // Topics exist only as KafkaTopic resources; a typo must fail, not create a topic.
             'auto.create.topics.enable': false,
@@ -105,6 +128,8 @@ export class KafkaCluster extends Construct {
             'offsets.topic.replication.factor': profile.replicationFactor,
             'transaction.state.log.replication.factor': profile.replicationFactor,
             'transaction.state.log.min.isr': profile.minInsyncReplicas,
+            // With racks set, consumers fetch from a replica in their own zone (client.rack) if any.
+            ...(zoneAware ? { 'replica.selector.class': 'org.apache.kafka.common.replica.RackAwareReplicaSelector' } : {}),
           },
           metricsConfig: {
             type: KafkaSpecKafkaMetricsConfigType.STRIMZI_METRICS_REPORTER,

@@ -68,6 +68,7 @@ export function buildPlatform(app: App, options: PlatformOptions): PlatformChart
   }
 
   const users = kafka.secure ? chart('users') : undefined;
+  const tls = kafka.tls ? { caSecretName: kafka.caSecretName } : undefined;
   const apps = chart('apps');
   for (const d of deployables()) {
     const credentials = users
@@ -77,9 +78,9 @@ export function buildPlatform(app: App, options: PlatformOptions): PlatformChart
       deployable: d,
       image: `${values.image.repository}:${values.image.tag}`,
       imagePullPolicy: values.image.pullPolicy,
-      env: appEnv(d, values, credentials),
-      files: appFiles(d, values),
-      egress: [dnsEgress(), kafkaEgress(kafka.name), mongoEgress(local)],
+      env: appEnv(d, values, credentials, tls),
+      files: appFiles(d, values, tls),
+      egress: [dnsEgress(), kafkaEgress(kafka.name, kafka.clientPort), mongoEgress(local)],
       spread: !local,
     };
     const worker = values.workers[d.app];
@@ -90,6 +91,7 @@ export function buildPlatform(app: App, options: PlatformOptions): PlatformChart
         scaling: worker,
         bootstrapServers: kafka.bootstrapServers,
         ...(credentials ? { credentials } : {}),
+        ...(tls ? { tls } : {}),
         // prod: a MongoDB outage must not scale failing workers up (dev has no Prometheus).
         ...(local ? {} : { sinkGuard: { prometheusServer: values.monitoring.prometheusServer, namespace } }),
       });

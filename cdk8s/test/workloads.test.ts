@@ -2,7 +2,7 @@ import { PRODUCER_API, WORKER_HTTP_PORT, deployables, resolveGroupId, type Profi
 import { CommonEnv, KafkaEnv } from '@medlives/runtime';
 import { Testing } from 'cdk8s';
 import { ConsumerWorker } from '../src/consumer-worker';
-import { CONFIG_MAP, KAFKA_PORT, MONGODB, MONGO_PORT, bootstrapServers } from '../src/names';
+import { CONFIG_MAP, KAFKA_PORT, KAFKA_TLS_PORT, MONGODB, MONGO_PORT, bootstrapServers } from '../src/names';
 import { defaultValues } from '../src/values';
 import { named, ofKind, podTemplates, synth, type Manifest } from './support';
 
@@ -10,6 +10,8 @@ const workers = deployables().filter((d) => d.group);
 
 describe.each<ProfileName>(['dev', 'prod'])('workloads in the %s profile', (profile) => {
   const objs = synth(profile);
+  // prod clients use the TLS listener (kafka-cluster.test.ts).
+  const kafkaPort = profile === 'prod' ? KAFKA_TLS_PORT : KAFKA_PORT;
 
   it('when any pod runs, then every container is non-root, read-only, unprivileged, probed and bounded', () => {
     const pods = podTemplates(objs);
@@ -60,14 +62,14 @@ describe.each<ProfileName>(['dev', 'prod'])('workloads in the %s profile', (prof
     expect(lagTriggers.map((t: { metadata: { topic: string } }) => t.metadata.topic)).toEqual(group.topics.map((t) => t.name));
     for (const t of lagTriggers) {
       expect(t.metadata).toMatchObject({
-        bootstrapServers: bootstrapServers(),
+        bootstrapServers: bootstrapServers(undefined, undefined, kafkaPort),
         consumerGroup: resolveGroupId(group),
         lagThreshold: String(group.lagThreshold),
         offsetResetPolicy: 'earliest',
         allowIdleConsumers: 'false',
       });
       if (profile === 'prod') {
-        expect(t.metadata).toMatchObject({ sasl: 'scram_sha512', tls: 'disable' });
+        expect(t.metadata).toMatchObject({ sasl: 'scram_sha512', tls: 'enable' });
         expect(t.authenticationRef).toEqual({ name: app });
       } else {
         expect(t.authenticationRef).toBeUndefined();
@@ -96,16 +98,16 @@ describe.each<ProfileName>(['dev', 'prod'])('workloads in the %s profile', (prof
     expect(api.containers[0].env).toContainEqual({ name: 'API_KEYS_FILE', value: '/etc/medlives/api-keys/api-keys' });
     expect(api.volumes).toContainEqual(expect.objectContaining({ secret: expect.objectContaining({ secretName: defaultValues(profile).secrets.apiKeys }) }));
     const config = named(objs, 'ConfigMap', CONFIG_MAP).data ?? {};
-    expect(config).toMatchObject({ KAFKA_BROKERS: bootstrapServers(), TOPIC_PREFIX: '' });
+    expect(config).toMatchObject({ KAFKA_BROKERS: bootstrapServers(undefined, undefined, kafkaPort), TOPIC_PREFIX: '' });
   });
 
-  it('when NetworkPolicies apply, then each app reaches only DNS, Kafka on 9092 and MongoDB on 27017', () => {
+  it('when NetworkPolicies apply, then each app reaches only DNS, Kafka on its client port and MongoDB on 27017', () => {
     for (const d of deployables()) {
       const np = named(objs, 'NetworkPolicy', d.app).spec;
       expect(np.policyTypes).toEqual(['Ingress', 'Egress']);
       expect(np.ingress).toEqual([{ ports: [{ protocol: 'TCP', port: d.httpPort }] }]);
       const ports = np.egress.flatMap((r: { ports: { port: number }[] }) => r.ports.map((p) => p.port));
-      expect(ports.sort()).toEqual([53, 53, KAFKA_PORT, MONGO_PORT].sort());
+      expect(ports.sort()).toEqual([53, 53, kafkaPort, MONGO_PORT].sort());
     }
   });
 
