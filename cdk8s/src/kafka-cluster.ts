@@ -25,8 +25,33 @@ export const KAFKA_VERSION = '4.2.1';
 export const KAFKA_METADATA_VERSION = '4.2-IV1';
 /** Three voters: the KRaft quorum survives the loss of one controller. */
 const CONTROLLER_QUORUM = 3;
-/** The Strimzi Metrics Reporter exports these families on each node's `tcp-prometheus` port. */
-const METRICS_ALLOW_LIST = ['kafka_server_.*', 'kafka_controller_.*', 'kafka_network_.*', 'kafka_log_.*'];
+/**
+ * Strimzi's own default allow-list for the Metrics Reporter (KafkaCluster.DEFAULT_METRICS_ALLOW_LIST,
+ * which its example dashboards rely on). A custom list replaces it, so ours starts from it.
+ * `kafka_cluster_partition.*` carries the per-partition under-replicated / under-min-ISR series.
+ */
+export const STRIMZI_DEFAULT_METRICS_ALLOW_LIST: readonly string[] = [
+  'kafka_cluster_partition.*',
+  'kafka_controller_kafkacontroller.*',
+  'kafka_controller_controllerstats_uncleanleaderelectionspersec_total',
+  'kafka_log_log_size',
+  'kafka_network_requestmetrics.*',
+  'kafka_network_socketserver_networkprocessoravgidlepercent',
+  'kafka_server_app_info.*',
+  'kafka_server_brokertopicmetrics.*',
+  'kafka_server_kafkarequesthandlerpool_requesthandleravgidlepercent_total',
+  'kafka_server_kafkaserver_brokerstate',
+  'kafka_server_kafkaserver_clusterid_info',
+  'kafka_server_kafkaserver_linux.*',
+  'kafka_server_raft.*',
+  'kafka_server_replicamanager.*',
+  'kafka_server_request_queue_size',
+  'kafka_server_socket_server.*',
+];
+/** Added to Strimzi's defaults: per-partition log start/end offsets (retention progress, write rate per partition). */
+const EXTRA_METRICS = ['kafka_log_log_logendoffset', 'kafka_log_log_logstartoffset'];
+/** What each node's `tcp-prometheus` port exports: Strimzi's defaults plus ours, never fewer. */
+export const METRICS_ALLOW_LIST: readonly string[] = [...STRIMZI_DEFAULT_METRICS_ALLOW_LIST, ...EXTRA_METRICS];
 
 export interface KafkaClusterProps {
   /** Replication factor and min ISR come from here. */
@@ -133,7 +158,7 @@ export class KafkaCluster extends Construct {
           },
           metricsConfig: {
             type: KafkaSpecKafkaMetricsConfigType.STRIMZI_METRICS_REPORTER,
-            values: { allowList: METRICS_ALLOW_LIST },
+            values: { allowList: [...METRICS_ALLOW_LIST] },
           },
         },
         entityOperator: {

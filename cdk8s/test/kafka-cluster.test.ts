@@ -1,5 +1,5 @@
 import { CONSUMER_GROUPS, PRODUCER_API, TOPICS, deployables } from '@medlives/topology';
-import { KAFKA_METADATA_VERSION, KAFKA_VERSION } from '../src/kafka-cluster';
+import { KAFKA_METADATA_VERSION, KAFKA_VERSION, STRIMZI_DEFAULT_METRICS_ALLOW_LIST } from '../src/kafka-cluster';
 import { KAFKA_CLUSTER, KAFKA_UI } from '../src/names';
 import { named, ofKind, synth } from './support';
 
@@ -128,5 +128,17 @@ describe('prod Kafka clients over TLS', () => {
       KAFKA_CLUSTERS_0_PROPERTIES_SSL_TRUSTSTORE_TYPE: 'PKCS12',
       KAFKA_CLUSTERS_0_BOOTSTRAPSERVERS: `${KAFKA_CLUSTER}-kafka-bootstrap.medlives.svc:9093`,
     });
+  });
+});
+
+describe('Kafka metrics for the alerts', () => {
+  it.each(['dev', 'prod'] as const)('when %s exports metrics, then the allow-list keeps every Strimzi default and covers every kafka_ series the rules use', (profile) => {
+    const objs = synth(profile);
+    const allow = named(objs, 'Kafka', KAFKA_CLUSTER).spec.kafka.metricsConfig.values.allowList as string[];
+    for (const d of STRIMZI_DEFAULT_METRICS_ALLOW_LIST) expect(allow).toContain(d);
+    const rules = ofKind(objs, 'PrometheusRule').flatMap((r) => r.spec.groups.flatMap((g: { rules: { expr: string }[] }) => g.rules.map((x) => x.expr)));
+    const used = new Set(rules.flatMap((e) => e.match(/\bkafka_[a-z_]+/g) ?? []));
+    expect([...used].sort()).toEqual(expect.arrayContaining(['kafka_cluster_partition_underminisr', 'kafka_cluster_partition_underreplicated']));
+    for (const m of used) expect({ m, allowed: allow.some((re) => new RegExp(`^(?:${re})$`).test(m)) }).toEqual({ m, allowed: true });
   });
 });
