@@ -11,7 +11,7 @@ import { medlivesContainer, type MedlivesContainerProps } from './app-container'
 import type { KafkaClientTls } from './app-env';
 import type { KafkaCredentials } from './kafka-users';
 import { CLUSTER_CA_KEY, componentOf, workloadLabels } from './names';
-import type { WorkerValues } from './values';
+import type { PodPlacementValues, WorkerValues } from './values';
 import { AppWorkload } from './workload';
 
 export interface ConsumerWorkerProps extends MedlivesContainerProps {
@@ -25,6 +25,8 @@ export interface ConsumerWorkerProps extends MedlivesContainerProps {
   readonly egress: readonly NetworkPolicyEgressRule[];
   /** Spread replicas across zones and nodes. @default false */
   readonly spread?: boolean;
+  /** Pull secrets, node selection, tolerations, affinity, pod annotations. @default - none */
+  readonly placement?: Partial<PodPlacementValues>;
   /** How often KEDA reads the lag, in seconds. @default 15 */
   readonly pollingIntervalSeconds?: number;
   /**
@@ -76,6 +78,7 @@ export class ConsumerWorker extends Construct {
       volumes,
       egress: props.egress,
       spread: props.spread ?? false,
+      ...(props.placement ? { placement: props.placement } : {}),
       // SIGTERM flushes the open batch, which may have waited up to maxWaitMs already.
       terminationGracePeriodSeconds: 30 + Math.ceil(group.batch.maxWaitMs / 1000),
     });

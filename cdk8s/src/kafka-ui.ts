@@ -5,7 +5,7 @@ import { KAFKA_UI, KAFKA_UI_PORT } from './names';
 
 const CA_DIR = '/etc/kafka-ca';
 import { dnsEgress, kafkaEgress } from './network';
-import type { ResourceValues } from './values';
+import type { PodPlacementValues, ResourceValues } from './values';
 import { AppWorkload, httpProbes, resourceRequirements } from './workload';
 
 export interface KafkaUiProps {
@@ -22,6 +22,8 @@ export interface KafkaUiProps {
   readonly resources: ResourceValues;
   /** Hide every write action (create topic, produce, reset offsets). @default cluster.secure */
   readonly readOnly?: boolean;
+  /** Pull secrets, node selection, tolerations, affinity, pod annotations. @default - none */
+  readonly placement?: Partial<PodPlacementValues>;
 }
 
 /** kafbat Kafka UI pointed at the cluster's bootstrap Service; on a secure cluster, as a read-only KafkaUser. */
@@ -64,6 +66,7 @@ export class KafkaUi extends Construct {
       component: 'kafka-ui',
       port: this.port,
       replicas: 1,
+      ...(props.placement ? { placement: props.placement } : {}),
       container: {
         image: props.image,
         imagePullPolicy: 'IfNotPresent',

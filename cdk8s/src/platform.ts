@@ -12,7 +12,7 @@ import { Monitoring } from './monitoring';
 import { DEFAULT_NAMESPACE, selectorLabels } from './names';
 import { dnsEgress, kafkaEgress, mongoEgress } from './network';
 import { PlatformConfig } from './platform-config';
-import type { PlatformValues } from './values';
+import { POD_PLACEMENT_KEYS, type PlatformValues, type PodPlacementValues } from './values';
 
 /** One output file: a cdk8s Chart, optionally switched by a boolean value (Helm renders an `if`). */
 export interface PlatformChart {
@@ -43,6 +43,7 @@ export function buildPlatform(app: App, options: PlatformOptions): PlatformChart
     return c;
   };
   const enabled = (on: boolean) => on || (options.includeGated ?? false);
+  const placement = Object.fromEntries(POD_PLACEMENT_KEYS.map((k) => [k, values[k]])) as Partial<PodPlacementValues>;
 
   const kafka = new KafkaCluster(chart('kafka'), 'cluster', {
     profile,
@@ -82,6 +83,7 @@ export function buildPlatform(app: App, options: PlatformOptions): PlatformChart
       files: appFiles(d, values, tls),
       egress: [dnsEgress(), kafkaEgress(kafka.name, kafka.clientPort), mongoEgress(local)],
       spread: !local,
+      placement,
     };
     const worker = values.workers[d.app];
     if (d.group && worker) {
@@ -107,6 +109,7 @@ export function buildPlatform(app: App, options: PlatformOptions): PlatformChart
       cluster: kafka,
       image: values.kafkaUi.image,
       resources: values.kafkaUi.resources,
+      placement,
     });
   }
   if (enabled(values.monitoring.enabled)) {

@@ -24,7 +24,21 @@ export interface NodePoolValues {
   readonly resources: ResourceValues;
 }
 
-export interface PlatformValues {
+/** Where and how the platform's pods run (the apps and Kafka UI); empty means the cluster's defaults. */
+export interface PodPlacementValues {
+  readonly imagePullSecrets: readonly { readonly name: string }[];
+  readonly nodeSelector: Readonly<Record<string, string>>;
+  readonly tolerations: readonly Readonly<Record<string, unknown>>[];
+  readonly affinity: Readonly<Record<string, unknown>>;
+  readonly podAnnotations: Readonly<Record<string, string>>;
+}
+
+/** Value keys passed to the pods whole (objects and lists), as Helm charts conventionally do. */
+export const POD_PLACEMENT_KEYS: readonly (keyof PodPlacementValues)[] = ['imagePullSecrets', 'nodeSelector', 'tolerations', 'affinity', 'podAnnotations'];
+
+export interface PlatformValues extends PodPlacementValues {
+  /** Values a parent chart shares with its subcharts; unused by MedLives itself. */
+  readonly global: Readonly<Record<string, unknown>>;
   readonly profile: ProfileName;
   readonly image: { readonly repository: string; readonly tag: string; readonly pullPolicy: string };
   readonly logLevel: string;
@@ -54,6 +68,12 @@ export function defaultValues(profile: ProfileName): PlatformValues {
   const workers = deployables().flatMap((d) => (d.group ? [[d.app, workerDefaults(d.group)] as const] : []));
   return {
     profile,
+    global: {},
+    imagePullSecrets: [],
+    nodeSelector: {},
+    tolerations: [],
+    affinity: {},
+    podAnnotations: {},
     image: { repository: 'medlives', tag: rootPackage.version, pullPolicy: 'IfNotPresent' },
     logLevel: 'info',
     secrets: { mongoUri: 'medlives-mongo', apiKeys: 'medlives-api-keys', encryptionKey: 'medlives-encryption' },

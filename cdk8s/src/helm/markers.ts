@@ -15,10 +15,21 @@ export class ValueMarkers {
   /** Markers standing for numbers or booleans: placed in a string-typed field, they need `toString`. */
   private readonly nonText = new Set<number>();
 
-  /** A copy of `values` whose scalar leaves are markers, except where `keep(path)` holds. */
-  markerize<T>(values: T, keep: (path: readonly string[]) => boolean): T {
+  /** Markers standing for a whole object or list (`nodeSelector`, `tolerations`...), rendered only when non-empty. */
+  private readonly whole = new Set<number>();
+
+  /**
+   * A copy of `values` whose scalar leaves are markers, except where `keep(path)` holds; where
+   * `whole(path)` holds, the object or list is one marker (the template passes it through as JSON).
+   */
+  markerize<T>(values: T, keep: (path: readonly string[]) => boolean, whole: (path: readonly string[]) => boolean = () => false): T {
     const walk = (value: unknown, path: string[]): unknown => {
       if (keep(path)) return value;
+      if (whole(path)) {
+        const marker = this.marker(path);
+        this.whole.add(Number(marker.slice(5)));
+        return marker;
+      }
       if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
         return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, walk(v, [...path, k])]));
       }
@@ -43,6 +54,12 @@ export class ValueMarkers {
     const text = String(value);
     const lone = /^HELMV(\d{4})$/.exec(text);
     return lone && this.nonText.has(Number(lone[1])) ? `HELMS${lone[1]}` : text;
+  }
+
+  /** The `.Values` expression when `text` is a lone whole-value marker. */
+  wholeExpression(text: string): string | undefined {
+    const lone = /^HELMV(\d{4})$/.exec(text);
+    return lone && this.whole.has(Number(lone[1])) ? this.expression(this.pathOf(Number(lone[1]))) : undefined;
   }
 
   /** True when `text` holds at least one marker. */

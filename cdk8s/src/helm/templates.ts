@@ -3,7 +3,7 @@ import { App } from 'cdk8s';
 import { stringify } from 'yaml';
 import { buildPlatform } from '../platform';
 import { DEFAULT_NAMESPACE } from '../names';
-import { defaultValues } from '../values';
+import { POD_PLACEMENT_KEYS, defaultValues } from '../values';
 import { capabilityCondition, withInstallPolicy } from './install-policy';
 import { ValueMarkers } from './markers';
 import { emit, merge } from './merge';
@@ -27,8 +27,11 @@ interface RenderedFile {
 /** YAML of one manifest with every value marker replaced by its `.Values` expression. */
 export function renderDoc(doc: unknown, markers: ValueMarkers): string {
   const actions: string[] = [];
+  const wholes = new Map<number, string>();
   const walk = (v: unknown): unknown => {
     if (typeof v === 'string' && ValueMarkers.has(v)) {
+      const whole = markers.wholeExpression(v);
+      if (whole) wholes.set(actions.length, whole);
       actions.push(markers.template(v));
       return `HELMT${String(actions.length - 1).padStart(4, '0')}`;
     }
@@ -39,7 +42,13 @@ export function renderDoc(doc: unknown, markers: ValueMarkers): string {
   const yaml = stringify(walk(doc), { lineWidth: 0, aliasDuplicateObjects: false })
     // Literal braces (Prometheus `{{ $labels.x }}`, Grafana legends) must reach the output verbatim.
     .replace(/\{\{|\}\}/g, (m) => `{{ ${JSON.stringify(m)} }}`);
-  return yaml.replace(/HELMT(\d{4})/g, (_m, i: string) => actions[Number(i)] ?? '');
+  // A whole object or list from values (nodeSelector, tolerations...) renders as JSON, and only when
+  // non-empty: the cdk8s output leaves empty ones out too.
+  const conditional = yaml.replace(/^( *)([A-Za-z][\w.-]*): HELMT(\d{4})$/gm, (m, indent: string, key: string, i: string) => {
+    const expr = wholes.get(Number(i));
+    return expr ? `${indent}{{- with ${expr} }}\n${indent}${key}: {{ toJson . }}\n${indent}{{- end }}` : m;
+  });
+  return conditional.replace(/HELMT(\d{4})/g, (_m, i: string) => actions[Number(i)] ?? '');
 }
 
 interface ManifestHead {
@@ -61,7 +70,7 @@ export function renderTemplates(): Map<string, string> {
   const keep = (path: readonly string[]) => STRUCTURAL.some((s) => s.length === path.length && s.every((p, i) => p === path[i]));
   const files = new Map<string, RenderedFile>();
   for (const profile of PROFILES) {
-    const values = markers.markerize(defaultValues(profile), keep);
+    const values = markers.markerize(defaultValues(profile), keep, (path) => path.length === 1 && (POD_PLACEMENT_KEYS as readonly string[]).includes(path[0] ?? ''));
     const marked = buildPlatform(new App(), { values, namespace: markers.releaseNamespace(), includeGated: true });
     // The same platform with real values shows which fields are strings (the constructs stay Helm-free).
     const real = buildPlatform(new App(), { values: defaultValues(profile), namespace: DEFAULT_NAMESPACE, includeGated: true });
