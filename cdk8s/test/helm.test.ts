@@ -5,14 +5,15 @@
  * without it the suite is skipped locally and fails in CI.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { copyFileSync, cpSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { ProfileName } from '@medlives/topology';
 import { parseAllDocuments } from 'yaml';
 import { optionalApiVersions, withInstallPolicy } from '../src/helm/install-policy';
 import { DEFAULT_NAMESPACE } from '../src/names';
 import { synthObjects } from '../src/render';
+import { defaultValues } from '../src/values';
 
 const CHART = resolve(__dirname, '..', '..', 'charts', 'medlives');
 const HELM = join(process.env.MEDLIVES_CACHE ?? join(homedir(), '.cache', 'medlives'), 'bin', 'helm');
@@ -34,6 +35,23 @@ function templateBare(profile: ProfileName, ...extra: string[]): Doc[] {
   return parseAllDocuments(helm('template', 'medlives', CHART, ...valueFiles, '-n', DEFAULT_NAMESPACE, ...extra))
     .map((d) => d.toJS() as Doc | null)
     .filter((d): d is Doc => d !== null);
+}
+
+/**
+ * NOTES.txt as `helm install` prints it, without a cluster: `helm template` skips NOTES, so a copy of
+ * the chart renders it through `tpl` into a probe ConfigMap, with the same values and capabilities.
+ */
+function notes(profile: ProfileName, ...extra: string[]): string {
+  const dir = mkdtempSync(join(tmpdir(), 'medlives-notes-'));
+  cpSync(CHART, dir, { recursive: true });
+  copyFileSync(join(dir, 'templates', 'NOTES.txt'), join(dir, 'notes-probe.txt'));
+  writeFileSync(
+    join(dir, 'templates', 'notes-probe.yaml'),
+    'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: notes-probe\ndata:\n  notes: {{ tpl (.Files.Get "notes-probe.txt") . | toJson }}\n',
+  );
+  const valueFiles = profile === 'prod' ? ['-f', join(dir, 'values-prod.yaml')] : [];
+  const out = helm('template', 'medlives', dir, ...valueFiles, '-n', DEFAULT_NAMESPACE, '--show-only', 'templates/notes-probe.yaml', ...extra);
+  return (parseAllDocuments(out)[0]?.toJS() as { data: { notes: string } }).data.notes;
 }
 
 function template(profile: ProfileName, ...extra: string[]): Doc[] {
@@ -93,10 +111,8 @@ describe('Helm chart', () => {
     const docs = templateBare(profile);
     expect(docs.filter((d) => (d as { apiVersion?: string }).apiVersion?.startsWith('monitoring.coreos.com/'))).toEqual([]);
     expect(docs.some((d) => d.kind === 'ConfigMap' && d.metadata.name === 'medlives-dashboard')).toBe(true);
-    const notes = helm('install', 'medlives', CHART, '--dry-run=client', '-n', DEFAULT_NAMESPACE);
-    expect(notes).toMatch(/serves no monitoring\.coreos\.com\/v1/);
-    const withOperator = helm('install', 'medlives', CHART, '--dry-run=client', '-n', DEFAULT_NAMESPACE, ...withMonitoringApis);
-    expect(withOperator).not.toMatch(/serves no monitoring/);
+    expect(notes(profile)).toMatch(/serves no monitoring\.coreos\.com\/v1/);
+    expect(notes(profile, ...withMonitoringApis)).not.toMatch(/serves no monitoring/);
   });
 
   it('when prod is uninstalled, then Kafka, its node pools and every topic are kept; dev keeps nothing', () => {
@@ -106,6 +122,21 @@ describe('Helm chart', () => {
     expect(stateful.length).toBeGreaterThan(3);
     expect(kept(prod).sort()).toEqual(stateful.map((d) => d.kind).sort());
     expect(kept(template('dev'))).toEqual([]);
+  });
+
+  it('when placement values and a numeric CPU are set, then lint passes and every pod equals the cdk8s output for the same values', () => {
+    const set = ['--set', 'nodeSelector.pool=apps', '--set', 'tolerations[0].key=dedicated', '--set', 'tolerations[0].operator=Exists', '--set', 'imagePullSecrets[0].name=regcred', '--set', 'podAnnotations.team=pharmacy', '--set', 'producerApi.resources.limits.cpu=1'];
+    expect(() => helm('lint', '--strict', CHART, ...set)).not.toThrow();
+    const placement = { nodeSelector: { pool: 'apps' }, tolerations: [{ key: 'dedicated', operator: 'Exists' }], imagePullSecrets: [{ name: 'regcred' }], podAnnotations: { team: 'pharmacy' } };
+    const rendered = byKey(template('dev', ...set));
+    const values = { ...defaultValues('dev'), ...placement };
+    const expected = JSON.parse(JSON.stringify(synthObjects('dev', values))) as Doc[];
+    const deployments = expected.filter((d) => d.kind === 'Deployment');
+    expect(deployments.length).toBeGreaterThan(1);
+    for (const d of deployments) {
+      const got = rendered.get(`Deployment/${d.metadata.name}`) as Doc;
+      expect({ name: d.metadata.name, template: got.spec.template }).toEqual({ name: d.metadata.name, template: { ...d.spec.template, spec: { ...d.spec.template.spec, ...(d.metadata.name === 'producer-api' ? { containers: got.spec.template.spec.containers } : {}) } } });
+    }
   });
 
   it('when maxReplicas exceeds the partitions, then rendering fails with the reason', () => {

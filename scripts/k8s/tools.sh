@@ -33,8 +33,13 @@ modbuild() { # modbuild DIR PKG [LDFLAGS]: build PKG with the pins of go/DIR/go.
   (cd "$here/go/$1" && go build -mod=readonly -trimpath -ldflags="-s -w ${3:-}" -o "$out" "$2")
 }
 helmbuild() { # go install keeps helm's own pins; GOBIN is a temp dir so only a finished binary lands in $bin
-  local d; d=$(mktemp -d)
-  GOBIN=$d go install -trimpath -ldflags="-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION" "helm.sh/helm/v3/cmd/helm@$HELM_VERSION"
+  local d minor v=helm.sh/helm/v3; d=$(mktemp -d)
+  # As helm's Makefile does: the default Kubernetes version (helm template, lint, kubeVersion checks)
+  # is that of the client-go it is built with, not the v1.20 fallback compiled into the source.
+  minor=$(sed -n 's/^[[:space:]]*k8s.io\/client-go v0\.\([0-9]*\)\..*/\1/p' "$(go mod download -json "$v@$HELM_VERSION" | jq -r .GoMod)")
+  GOBIN=$d go install -trimpath -ldflags="-s -w -X $v/internal/version.version=$HELM_VERSION \
+    -X $v/pkg/chartutil.k8sVersionMajor=1 -X $v/pkg/chartutil.k8sVersionMinor=$minor \
+    -X $v/pkg/lint/rules.k8sVersionMajor=1 -X $v/pkg/lint/rules.k8sVersionMinor=$minor" "$v/cmd/helm@$HELM_VERSION"
   mv "$d/helm" "$out"; rmdir "$d"
 }
 tiltbuild() { # tilt's module zip lacks its web UI (goreleaser builds it), so build a copy of the source with the UI
@@ -70,7 +75,7 @@ for t in $want; do
     kube-apiserver) build kube-apiserver "$k8s-$(modstamp kube)" modbuild kube k8s.io/kubernetes/cmd/kube-apiserver "$kver" ;;
     kubectl) build kubectl "$k8s-$(modstamp kube)" modbuild kube k8s.io/kubernetes/cmd/kubectl "$kver" ;;
     etcd) build etcd "$(modstamp kube)" modbuild kube go.etcd.io/etcd/server/v3 ;;
-    helm) build helm "$HELM_VERSION" helmbuild ;;
+    helm) build helm "$HELM_VERSION-k8sver" helmbuild ;;
     tilt) build tilt "$(modstamp tilt)" tiltbuild ;;
     keda-operator) build keda-operator "$KEDA_VERSION" kedabuild ;;
     *) echo "tools.sh: unknown tool $t" >&2; exit 2 ;;
