@@ -108,7 +108,7 @@ describe('KEDA on real lag', () => {
     requireTools(['etcd', 'kube-apiserver', 'kubectl', 'keda-operator']);
     await ensureApiServer();
     let t0 = Date.now();
-    startedKeda = await ensureKeda();
+    startedKeda = await ensureKeda(namespace);
     timings.push(`keda.sh up (${startedKeda ? 'started' : 'reused'}): ${Date.now() - t0} ms`);
     await ensureNamespace(namespace);
     kafka = await isolatedTopology('keda');

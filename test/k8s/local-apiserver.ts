@@ -82,13 +82,15 @@ export async function ensureApiServer(): Promise<RunResult> {
 }
 
 /**
- * `scripts/k8s/keda.sh up`: the KEDA operator against the local API server, started or reused.
+ * `scripts/k8s/keda.sh up`: the KEDA operator against the local API server, watching only
+ * `watchNamespace` (other suites write ScaledObject status by hand), started or reused.
  * Resolves to true when this call started it (the caller then stops it with `stopKeda`).
  */
-export async function ensureKeda(): Promise<boolean> {
+export async function ensureKeda(watchNamespace: string): Promise<boolean> {
   requireTools(['keda-operator']);
   const lock = join(dirname(KUBECONFIG), 'keda.lock');
-  const result = await run('flock', ['-o', lock, join(REPO, 'scripts/k8s/keda.sh'), 'up']);
+  const env = toolEnv({ MEDLIVES_KEDA_WATCH_NAMESPACE: watchNamespace });
+  const result = await run('flock', ['-o', lock, join(REPO, 'scripts/k8s/keda.sh'), 'up'], { env });
   if (result.code !== 0) throw new Error(`scripts/k8s/keda.sh up failed (${result.code}):\n${result.stderr}${result.stdout}`);
   return result.stdout.includes('started');
 }
