@@ -137,7 +137,8 @@ export async function statusCommand(args: string[], io: StatusIo, deps: StatusDe
   const groups = Object.values(CONSUMER_GROUPS).filter((g) => g.available);
   const [snapshot, lag] = await Promise.all([
     readCluster(parsed.namespace).catch((error: unknown) => error instanceof Error ? error : new Error(String(error))),
-    readLag(createKafka(connection, { retries: 1 }), groups, env.TOPIC_PREFIX),
+    // A few retries: a loaded broker can drop a fresh admin connection ("Broker not connected").
+    readLag(createKafka(connection, { retries: 3 }), groups, env.TOPIC_PREFIX),
   ]);
   if (snapshot instanceof Error) {
     io.out(`cannot read the cluster: ${snapshot.message}`);
