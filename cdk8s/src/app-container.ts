@@ -9,6 +9,10 @@ export interface SecretFile {
   readonly secretName: string;
   readonly key: string;
   readonly envVar: string;
+  /** Volume name (a DNS label, so keys such as `ca.crt` need one). @default key */
+  readonly volume?: string;
+  /** Mount directory. @default `/etc/medlives/<key>` */
+  readonly dir?: string;
 }
 
 export interface MedlivesContainerProps {
@@ -30,9 +34,9 @@ export interface MedlivesContainer {
 /** Every MedLives app is the same image started on its own entry point. */
 export function medlivesContainer(props: MedlivesContainerProps): MedlivesContainer {
   const files = props.files ?? [];
-  const mounts: VolumeMount[] = files.map((f) => ({ name: f.key, mountPath: secretDir(f), readOnly: true }));
+  const mounts: VolumeMount[] = files.map((f) => ({ name: f.volume ?? f.key, mountPath: secretDir(f), readOnly: true }));
   const volumes: Volume[] = files.map((f) => ({
-    name: f.key,
+    name: f.volume ?? f.key,
     // 0440 + the pod's fsGroup: readable by the non-root app, by nobody else.
     secret: { secretName: f.secretName, items: [{ key: f.key, path: f.key }], defaultMode: 0o440 },
   }));
@@ -54,5 +58,5 @@ export function medlivesContainer(props: MedlivesContainerProps): MedlivesContai
 }
 
 function secretDir(f: SecretFile): string {
-  return `/etc/medlives/${f.key}`;
+  return f.dir ?? `/etc/medlives/${f.key}`;
 }

@@ -2,7 +2,13 @@ import { TOPICS, type DeployableSpec } from '@medlives/topology';
 import type { EnvVar } from '../imports/k8s';
 import type { SecretFile } from './app-container';
 import { PASSWORD_KEY, SASL_MECHANISM, type KafkaCredentials } from './kafka-users';
+import { CLUSTER_CA_DIR, CLUSTER_CA_KEY } from './names';
 import type { PlatformValues } from './values';
+
+/** How the apps reach Kafka: over TLS, trusting the cluster CA in `caSecretName`. */
+export interface KafkaClientTls {
+  readonly caSecretName: string;
+}
 
 /** Keys inside the Secrets an installation provides (see charts/medlives/README.md). */
 export const SECRET_KEYS = { mongoUri: 'uri', apiKeys: 'api-keys', encryptionKey: 'encryption-key' } as const;
@@ -17,8 +23,9 @@ function fromSecret(name: string, secretName: string, key: string): EnvVar {
 }
 
 /** Per-app environment; KAFKA_BROKERS, TOPIC_PREFIX and LOG_LEVEL come from the platform ConfigMap. */
-export function appEnv(d: DeployableSpec, values: PlatformValues, credentials?: KafkaCredentials): EnvVar[] {
+export function appEnv(d: DeployableSpec, values: PlatformValues, credentials?: KafkaCredentials, tls?: KafkaClientTls): EnvVar[] {
   return [
+    ...(tls ? [{ name: 'KAFKA_SSL', value: 'true' }] : []),
     { name: 'NODE_ENV', value: 'production' },
     { name: 'PORT', value: String(d.httpPort) },
     { name: 'KAFKA_CLIENT_ID', value: d.app },
@@ -34,7 +41,13 @@ export function appEnv(d: DeployableSpec, values: PlatformValues, credentials?: 
   ];
 }
 
-/** Files mounted from Secrets: the producer API reads its API keys from one. */
-export function appFiles(d: DeployableSpec, values: PlatformValues): SecretFile[] {
-  return d.kind === 'http-api' ? [{ secretName: values.secrets.apiKeys, key: SECRET_KEYS.apiKeys, envVar: 'API_KEYS_FILE' }] : [];
+/**
+ * Files mounted from Secrets: the producer API reads its API keys from one; over TLS every app trusts
+ * the Kafka cluster CA through NODE_EXTRA_CA_CERTS (Node adds it to the CAs every TLS socket trusts).
+ */
+export function appFiles(d: DeployableSpec, values: PlatformValues, tls?: KafkaClientTls): SecretFile[] {
+  return [
+    ...(d.kind === 'http-api' ? [{ secretName: values.secrets.apiKeys, key: SECRET_KEYS.apiKeys, envVar: 'API_KEYS_FILE' }] : []),
+    ...(tls ? [{ secretName: tls.caSecretName, key: CLUSTER_CA_KEY, envVar: 'NODE_EXTRA_CA_CERTS', volume: 'kafka-ca', dir: CLUSTER_CA_DIR }] : []),
+  ];
 }

@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import type { NetworkPolicyEgressRule } from '../imports/k8s';
 import { medlivesContainer, type MedlivesContainerProps } from './app-container';
 import { componentOf } from './names';
+import type { PodPlacementValues } from './values';
 import { AppWorkload } from './workload';
 
 export interface HttpServiceProps extends MedlivesContainerProps {
@@ -11,6 +12,8 @@ export interface HttpServiceProps extends MedlivesContainerProps {
   readonly egress: readonly NetworkPolicyEgressRule[];
   /** Spread replicas across zones and nodes. @default false */
   readonly spread?: boolean;
+  /** Pull secrets, node selection, tolerations, affinity, pod annotations. @default - none */
+  readonly placement?: Partial<PodPlacementValues>;
 }
 
 /**
@@ -35,6 +38,7 @@ export class HttpService extends Construct {
       volumes,
       egress: props.egress,
       spread: props.spread ?? false,
+      ...(props.placement ? { placement: props.placement } : {}),
     });
   }
 }

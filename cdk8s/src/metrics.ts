@@ -6,6 +6,12 @@ export const METRICS = {
   producerSendSeconds: 'medlives_producer_send_duration_seconds',
 } as const;
 
+/** Per-partition series of the Strimzi Metrics Reporter (kafka.cluster:type=Partition) the alerts use. */
+export const KAFKA_METRICS = {
+  underReplicated: 'kafka_cluster_partition_underreplicated',
+  underMinIsr: 'kafka_cluster_partition_underminisr',
+} as const;
+
 /** MISSION §6 alert thresholds. */
 export const ALERT_THRESHOLDS = {
   consumerLag: 1000,

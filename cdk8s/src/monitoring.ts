@@ -4,7 +4,7 @@ import { KubeConfigMap } from '../imports/k8s';
 import { PodMonitor } from '../imports/podmonitor-monitoring.coreos.com';
 import { PrometheusRule, PrometheusRuleSpecGroupsRulesExpr as Expr } from '../imports/rule-monitoring.coreos.com';
 import { dashboardJson } from './dashboard';
-import { ALERT_THRESHOLDS, METRICS } from './metrics';
+import { ALERT_THRESHOLDS, KAFKA_METRICS, METRICS } from './metrics';
 import { PLATFORM, kafkaPodLabels, selectorLabels } from './names';
 import { PORT_NAME } from './workload';
 
@@ -102,6 +102,21 @@ export class Monitoring extends Construct {
         '2m',
         'critical',
         `Fewer than ${kafkaNodes} Kafka nodes are up`,
+      ),
+      rule(
+        'MedlivesKafkaUnderReplicatedPartitions',
+        `sum by (namespace, topic) (${KAFKA_METRICS.underReplicated}{job=~"${this.kafkaJobRegex}"}) > 0`,
+        '5m',
+        'warning',
+        'Topic {{ $labels.topic }} has partitions with fewer in-sync replicas than replicas',
+      ),
+      rule(
+        'MedlivesKafkaUnderMinIsr',
+        // acks=all producers are refused on these partitions: accepted events cannot be published.
+        `sum by (namespace, topic) (${KAFKA_METRICS.underMinIsr}{job=~"${this.kafkaJobRegex}"}) > 0`,
+        '1m',
+        'critical',
+        'Topic {{ $labels.topic }} has partitions below min.insync.replicas: writes to them fail',
       ),
     ];
   }

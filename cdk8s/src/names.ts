@@ -5,6 +5,12 @@ export const PLATFORM = 'medlives';
 export const KAFKA_CLUSTER = PLATFORM;
 /** Strimzi's plain internal listener; clients bootstrap through `<cluster>-kafka-bootstrap`. */
 export const KAFKA_PORT = 9092;
+/** The TLS internal listener (prod): health-record events never cross the pod network in clear. */
+export const KAFKA_TLS_PORT = 9093;
+/** Key of the cluster CA certificate in Strimzi's `<cluster>-cluster-ca-cert` Secret (also `ca.p12` + `ca.password`). */
+export const CLUSTER_CA_KEY = 'ca.crt';
+/** Where the apps find the Kafka cluster CA (NODE_EXTRA_CA_CERTS: Node trusts it next to the system CAs). */
+export const CLUSTER_CA_DIR = '/etc/medlives/kafka-ca';
 export const MONGO_PORT = 27017;
 export const CONFIG_MAP = `${PLATFORM}-config`;
 export const MONGODB = `${PLATFORM}-mongodb`;
@@ -17,8 +23,15 @@ export const APP_UID = 1000;
 
 export type Component = 'api' | 'worker' | 'kafka-ui' | 'mongodb';
 
-export function bootstrapServers(cluster: string = KAFKA_CLUSTER): string {
-  return `${cluster}-kafka-bootstrap:${KAFKA_PORT}`;
+/** Namespace the committed manifests (k8s/dev, k8s/prod) and Tilt install into. */
+export const DEFAULT_NAMESPACE = PLATFORM;
+
+/**
+ * The bootstrap Service by its namespace-qualified name: KEDA's operator runs in its own namespace
+ * and resolves the trigger's address there, where a short name does not exist.
+ */
+export function bootstrapServers(cluster: string = KAFKA_CLUSTER, namespace: string = DEFAULT_NAMESPACE, port: number = KAFKA_PORT): string {
+  return `${cluster}-kafka-bootstrap.${namespace}.svc:${port}`;
 }
 
 /** Labels a Deployment selects its pods by: stable for the life of the workload. */
@@ -37,6 +50,11 @@ export function componentOf(d: DeployableSpec): Component {
 /** Labels Strimzi puts on every Kafka node pod of a cluster (brokers and controllers). */
 export function kafkaPodLabels(cluster: string = KAFKA_CLUSTER): Record<string, string> {
   return { 'strimzi.io/cluster': cluster, 'strimzi.io/kind': 'Kafka' };
+}
+
+/** Strimzi's Secret holding the cluster CA that signs the brokers' certificates. */
+export function clusterCaSecret(cluster: string = KAFKA_CLUSTER): string {
+  return `${cluster}-cluster-ca-cert`;
 }
 
 export function mainModule(app: string): string {

@@ -23,10 +23,10 @@ export function dnsEgress(): NetworkPolicyEgressRule {
  * Clients bootstrap through the Service but then talk to each broker pod directly (advertised
  * per-pod addresses), so the rule targets the Kafka pods, not the bootstrap Service.
  */
-export function kafkaEgress(cluster: string): NetworkPolicyEgressRule {
+export function kafkaEgress(cluster: string, port: number = KAFKA_PORT): NetworkPolicyEgressRule {
   return {
     to: [{ podSelector: { matchLabels: kafkaPodLabels(cluster) } }],
-    ports: [{ protocol: 'TCP', port: IntOrString.fromNumber(KAFKA_PORT) }],
+    ports: [{ protocol: 'TCP', port: IntOrString.fromNumber(port) }],
   };
 }
 

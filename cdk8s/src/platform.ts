@@ -9,10 +9,10 @@ import { KafkaUi } from './kafka-ui';
 import { KafkaAppUser, aclsFor } from './kafka-users';
 import { MongoDb } from './mongodb';
 import { Monitoring } from './monitoring';
-import { selectorLabels } from './names';
+import { DEFAULT_NAMESPACE, selectorLabels } from './names';
 import { dnsEgress, kafkaEgress, mongoEgress } from './network';
 import { PlatformConfig } from './platform-config';
-import type { PlatformValues } from './values';
+import { POD_PLACEMENT_KEYS, type PlatformValues, type PodPlacementValues } from './values';
 
 /** One output file: a cdk8s Chart, optionally switched by a boolean value (Helm renders an `if`). */
 export interface PlatformChart {
@@ -24,6 +24,8 @@ export interface PlatformChart {
 
 export interface PlatformOptions {
   readonly values: PlatformValues;
+  /** Namespace of every object, and of the bootstrap address KEDA resolves. @default DEFAULT_NAMESPACE */
+  readonly namespace?: string;
   /** Build gated charts even when their value is off, for the Helm renderer. @default false */
   readonly includeGated?: boolean;
 }
@@ -31,18 +33,21 @@ export interface PlatformOptions {
 /** Everything a MedLives installation runs, one Chart per concern, derived from the topology. */
 export function buildPlatform(app: App, options: PlatformOptions): PlatformChart[] {
   const { values } = options;
+  const namespace = options.namespace ?? DEFAULT_NAMESPACE;
   const profile = PROFILES[values.profile];
   const local = values.profile === 'dev';
   const charts: PlatformChart[] = [];
   const chart = (file: string, gate?: readonly string[]): Chart => {
-    const c = new Chart(app, file, { disableResourceNameHashes: true });
+    const c = new Chart(app, file, { disableResourceNameHashes: true, namespace });
     charts.push({ file, chart: c, ...(gate ? { gate } : {}) });
     return c;
   };
   const enabled = (on: boolean) => on || (options.includeGated ?? false);
+  const placement = Object.fromEntries(POD_PLACEMENT_KEYS.map((k) => [k, values[k]])) as Partial<PodPlacementValues>;
 
   const kafka = new KafkaCluster(chart('kafka'), 'cluster', {
     profile,
+    namespace,
     brokers: values.kafka.brokers,
     controllers: values.kafka.controllers,
   });
@@ -52,7 +57,6 @@ export function buildPlatform(app: App, options: PlatformOptions): PlatformChart
     partitions: values.topics,
   });
   new PlatformConfig(chart('config'), 'config', {
-    profile: values.profile,
     bootstrapServers: kafka.bootstrapServers,
     logLevel: values.logLevel,
   });
@@ -65,6 +69,7 @@ export function buildPlatform(app: App, options: PlatformOptions): PlatformChart
   }
 
   const users = kafka.secure ? chart('users') : undefined;
+  const tls = kafka.tls ? { caSecretName: kafka.caSecretName } : undefined;
   const apps = chart('apps');
   for (const d of deployables()) {
     const credentials = users
@@ -74,10 +79,11 @@ export function buildPlatform(app: App, options: PlatformOptions): PlatformChart
       deployable: d,
       image: `${values.image.repository}:${values.image.tag}`,
       imagePullPolicy: values.image.pullPolicy,
-      env: appEnv(d, values, credentials),
-      files: appFiles(d, values),
-      egress: [dnsEgress(), kafkaEgress(kafka.name), mongoEgress(local)],
+      env: appEnv(d, values, credentials, tls),
+      files: appFiles(d, values, tls),
+      egress: [dnsEgress(), kafkaEgress(kafka.name, kafka.clientPort), mongoEgress(local)],
       spread: !local,
+      placement,
     };
     const worker = values.workers[d.app];
     if (d.group && worker) {
@@ -87,6 +93,9 @@ export function buildPlatform(app: App, options: PlatformOptions): PlatformChart
         scaling: worker,
         bootstrapServers: kafka.bootstrapServers,
         ...(credentials ? { credentials } : {}),
+        ...(tls ? { tls } : {}),
+        // prod: a MongoDB outage must not scale failing workers up (dev has no Prometheus).
+        ...(local ? {} : { sinkGuard: { prometheusServer: values.monitoring.prometheusServer, namespace } }),
       });
     } else if (d.group) {
       throw new Error(`values.workers.${d.app} is missing`);
@@ -100,6 +109,7 @@ export function buildPlatform(app: App, options: PlatformOptions): PlatformChart
       cluster: kafka,
       image: values.kafkaUi.image,
       resources: values.kafkaUi.resources,
+      placement,
     });
   }
   if (enabled(values.monitoring.enabled)) {

@@ -12,9 +12,9 @@ export function toYaml(docs: readonly unknown[]): string {
 }
 
 /** The manifests of one profile as `file name -> YAML`, in a stable order. */
-export function synthProfile(profile: ProfileName, values: PlatformValues = defaultValues(profile)): Map<string, string> {
+export function synthProfile(profile: ProfileName, values: PlatformValues = defaultValues(profile), namespace?: string): Map<string, string> {
   validateValues(values);
-  const charts = buildPlatform(new App(), { values });
+  const charts = buildPlatform(new App(), { values, ...(namespace ? { namespace } : {}) });
   const files = new Map<string, string>();
   for (const { file, chart } of charts) {
     const docs = chart.toJson();
@@ -24,7 +24,7 @@ export function synthProfile(profile: ProfileName, values: PlatformValues = defa
 }
 
 /** Every manifest of one profile as plain objects, for tests. */
-export function synthObjects(profile: ProfileName, values?: PlatformValues): Record<string, unknown>[] {
-  const charts = buildPlatform(new App(), { values: values ?? defaultValues(profile) });
+export function synthObjects(profile: ProfileName, values?: PlatformValues, namespace?: string): Record<string, unknown>[] {
+  const charts = buildPlatform(new App(), { values: values ?? defaultValues(profile), ...(namespace ? { namespace } : {}) });
   return charts.flatMap(({ chart }) => chart.toJson() as Record<string, unknown>[]);
 }

@@ -24,7 +24,21 @@ export interface NodePoolValues {
   readonly resources: ResourceValues;
 }
 
-export interface PlatformValues {
+/** Where and how the platform's pods run (the apps and Kafka UI); empty means the cluster's defaults. */
+export interface PodPlacementValues {
+  readonly imagePullSecrets: readonly { readonly name: string }[];
+  readonly nodeSelector: Readonly<Record<string, string>>;
+  readonly tolerations: readonly Readonly<Record<string, unknown>>[];
+  readonly affinity: Readonly<Record<string, unknown>>;
+  readonly podAnnotations: Readonly<Record<string, string>>;
+}
+
+/** Value keys passed to the pods whole (objects and lists), as Helm charts conventionally do. */
+export const POD_PLACEMENT_KEYS: readonly (keyof PodPlacementValues)[] = ['imagePullSecrets', 'nodeSelector', 'tolerations', 'affinity', 'podAnnotations'];
+
+export interface PlatformValues extends PodPlacementValues {
+  /** Values a parent chart shares with its subcharts; unused by MedLives itself. */
+  readonly global: Readonly<Record<string, unknown>>;
   readonly profile: ProfileName;
   readonly image: { readonly repository: string; readonly tag: string; readonly pullPolicy: string };
   readonly logLevel: string;
@@ -38,7 +52,11 @@ export interface PlatformValues {
   readonly kafka: { readonly brokers: NodePoolValues; readonly controllers: NodePoolValues };
   readonly kafkaUi: { readonly enabled: boolean; readonly image: string; readonly resources: ResourceValues };
   readonly mongodb: { readonly image: string; readonly storageSize: string; readonly resources: ResourceValues };
-  readonly monitoring: { readonly enabled: boolean };
+  readonly monitoring: {
+    readonly enabled: boolean;
+    /** Prometheus scraping the PodMonitors; prod's KEDA sink guard queries it. */
+    readonly prometheusServer: string;
+  };
 }
 
 function resources(cpu: string, memory: string, cpuLimit: string, memoryLimit: string): ResourceValues {
@@ -50,6 +68,12 @@ export function defaultValues(profile: ProfileName): PlatformValues {
   const workers = deployables().flatMap((d) => (d.group ? [[d.app, workerDefaults(d.group)] as const] : []));
   return {
     profile,
+    global: {},
+    imagePullSecrets: [],
+    nodeSelector: {},
+    tolerations: [],
+    affinity: {},
+    podAnnotations: {},
     image: { repository: 'medlives', tag: rootPackage.version, pullPolicy: 'IfNotPresent' },
     logLevel: 'info',
     secrets: { mongoUri: 'medlives-mongo', apiKeys: 'medlives-api-keys', encryptionKey: 'medlives-encryption' },
@@ -65,7 +89,7 @@ export function defaultValues(profile: ProfileName): PlatformValues {
     },
     kafkaUi: { enabled: true, image: 'ghcr.io/kafbat/kafka-ui:v1.5.0', resources: resources('100m', '384Mi', '1', '768Mi') },
     mongodb: { image: 'mongo:7.0', storageSize: '1Gi', resources: resources('100m', '256Mi', '1', '1Gi') },
-    monitoring: { enabled: true },
+    monitoring: { enabled: true, prometheusServer: 'http://prometheus-operated.monitoring.svc:9090' },
   };
 }
 

@@ -1,3 +1,4 @@
+import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
   IntOrString,
@@ -16,7 +17,7 @@ import {
 } from '../imports/k8s';
 import { APP_UID, selectorLabels, workloadLabels, type Component } from './names';
 import { portIngress } from './network';
-import type { ResourceValues } from './values';
+import type { PodPlacementValues, ResourceValues } from './values';
 
 export const PORT_NAME = 'http';
 const TMP_VOLUME = 'tmp';
@@ -45,6 +46,13 @@ export interface AppWorkloadProps {
   readonly spread?: boolean;
   /** Must exceed the app's own shutdown budget (flush, commit, disconnect). @default 30 */
   readonly terminationGracePeriodSeconds?: number;
+  /** Pull secrets, node selection, tolerations, affinity and pod annotations. @default - none */
+  readonly placement?: Partial<PodPlacementValues>;
+}
+
+/** A value worth rendering: anything but undefined, `{}` and `[]`. */
+function given(v: unknown): boolean {
+  return v !== undefined && (typeof v !== 'object' || v === null || Object.keys(v).length > 0);
 }
 
 /**
@@ -63,7 +71,7 @@ export class AppWorkload extends Construct {
     const labels = workloadLabels(props.name, props.component);
     const metadata = { name: props.name, labels };
 
-    new KubeDeployment(this, 'deployment', {
+    const manifest = KubeDeployment.manifest({
       metadata,
       spec: {
         ...(props.replicas === undefined ? {} : { replicas: props.replicas }),
@@ -101,6 +109,16 @@ export class AppWorkload extends Construct {
         },
       },
     });
+
+    // Placement is passed through as given, after the typed rendering: values hold it as plain
+    // objects and lists, exactly what the pod spec takes.
+    const p = props.placement ?? {};
+    const template = manifest.spec.template;
+    if (given(p.podAnnotations)) template.metadata.annotations = p.podAnnotations;
+    for (const key of ['imagePullSecrets', 'nodeSelector', 'tolerations', 'affinity'] as const) {
+      if (given(p[key])) template.spec[key] = p[key];
+    }
+    new ApiObject(this, 'deployment', manifest);
 
     new KubeService(this, 'service', {
       metadata,

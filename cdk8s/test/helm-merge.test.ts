@@ -1,5 +1,5 @@
 import { parse } from 'yaml';
-import { ValueMarkers, asText } from '../src/helm/markers';
+import { ValueMarkers } from '../src/helm/markers';
 import { emit, merge } from '../src/helm/merge';
 import { renderDoc } from '../src/helm/templates';
 
@@ -22,7 +22,7 @@ describe('Helm template generation', () => {
     const markers = new ValueMarkers();
     const v = markers.markerize({ image: { repository: 'r', tag: 't' }, workers: { 'a-b': { max: 3 } }, on: true }, (p) => p[0] === 'on');
     expect(v.on).toBe(true);
-    const yaml = renderDoc({ image: `${v.image.repository}:${v.image.tag}`, max: v.workers['a-b'].max, text: asText(v.workers['a-b'].max) }, markers);
+    const yaml = renderDoc({ image: `${v.image.repository}:${v.image.tag}`, max: v.workers['a-b'].max, text: markers.asText(v.workers['a-b'].max) }, markers);
     expect(yaml).toContain('image: {{ toJson (print (toString .Values.image.repository) ":" (toString .Values.image.tag)) }}');
     expect(yaml).toContain('max: {{ toJson (index .Values "workers" "a-b" "max") }}');
     expect(yaml).toContain('text: {{ toJson (toString (index .Values "workers" "a-b" "max")) }}');

@@ -1,5 +1,5 @@
 import { CONSUMER_GROUPS, PRODUCER_API, TOPICS, deployables } from '@medlives/topology';
-import { KAFKA_METADATA_VERSION, KAFKA_VERSION } from '../src/kafka-cluster';
+import { KAFKA_METADATA_VERSION, KAFKA_VERSION, STRIMZI_DEFAULT_METRICS_ALLOW_LIST } from '../src/kafka-cluster';
 import { KAFKA_CLUSTER, KAFKA_UI } from '../src/names';
 import { named, ofKind, synth } from './support';
 
@@ -17,8 +17,13 @@ describe('KafkaCluster', () => {
     });
     const kafka = named(dev, 'Kafka', KAFKA_CLUSTER).spec.kafka;
     expect(kafka.config).toMatchObject({ 'default.replication.factor': 1, 'min.insync.replicas': 1 });
-    expect(kafka.listeners[0].authentication).toBeUndefined();
-    expect(named(dev, 'Kafka', KAFKA_CLUSTER).spec.entityOperator).toEqual({ topicOperator: {} });
+    expect(kafka.listeners).toEqual([{ name: 'plain', port: 9092, type: 'internal', tls: false }]);
+    expect(kafka.rack).toBeUndefined();
+    // `tilt down` deletes the operator with the topics: a finalizer nobody removes would hang the namespace.
+    expect(named(dev, 'Kafka', KAFKA_CLUSTER).spec.entityOperator).toEqual({
+      topicOperator: {},
+      template: { topicOperatorContainer: { env: [{ name: 'STRIMZI_USE_FINALIZERS', value: 'false' }] } },
+    });
   });
 
   it('when prod, then 3 controllers and 3 brokers on persistent JBOD with RF 3 and min ISR 2', () => {
@@ -40,10 +45,14 @@ describe('KafkaCluster', () => {
       'offsets.topic.replication.factor': 3,
       'transaction.state.log.replication.factor': 3,
       'transaction.state.log.min.isr': 2,
+      'replica.selector.class': 'org.apache.kafka.common.replica.RackAwareReplicaSelector',
     });
+    // Health-record events must not cross the pod network in clear: the only listener is TLS.
     expect(kafka.kafka.listeners).toEqual([
-      { name: 'plain', port: 9092, type: 'internal', tls: false, authentication: { type: 'scram-sha-512' } },
+      { name: 'tls', port: 9093, type: 'internal', tls: true, authentication: { type: 'scram-sha-512' } },
     ]);
+    // Strimzi sets broker.rack from the node's zone; Kafka then spreads each partition's replicas over zones.
+    expect(kafka.kafka.rack).toEqual({ topologyKey: 'topology.kubernetes.io/zone' });
     expect(kafka.kafka.authorization).toEqual({ type: 'simple' });
     expect(kafka.entityOperator).toEqual({ topicOperator: {}, userOperator: {} });
   });
@@ -81,5 +90,55 @@ describe('KafkaCluster', () => {
   it('when dev, then there are no KafkaUsers and no TriggerAuthentications', () => {
     expect(ofKind(dev, 'KafkaUser')).toEqual([]);
     expect(ofKind(dev, 'TriggerAuthentication')).toEqual([]);
+  });
+});
+
+describe('prod Kafka clients over TLS', () => {
+  const prod = synth('prod');
+
+  it('when an app connects, then it uses KAFKA_SSL on 9093 and trusts the cluster CA via NODE_EXTRA_CA_CERTS', () => {
+    for (const d of deployables()) {
+      const pod = named(prod, 'Deployment', d.app).spec.template.spec;
+      const c = pod.containers[0];
+      const env = Object.fromEntries(c.env.map((e: { name: string; value?: string }) => [e.name, e.value]));
+      expect(env).toMatchObject({ KAFKA_SSL: 'true', NODE_EXTRA_CA_CERTS: '/etc/medlives/kafka-ca/ca.crt' });
+      expect(c.volumeMounts).toContainEqual({ name: 'kafka-ca', mountPath: '/etc/medlives/kafka-ca', readOnly: true });
+      expect(pod.volumes).toContainEqual(expect.objectContaining({ name: 'kafka-ca', secret: expect.objectContaining({ secretName: `${KAFKA_CLUSTER}-cluster-ca-cert` }) }));
+      const ports = named(prod, 'NetworkPolicy', d.app).spec.egress.flatMap((r: { ports: { port: number }[] }) => r.ports.map((p) => p.port));
+      expect(ports).toContain(9093);
+      expect(ports).not.toContain(9092);
+    }
+  });
+
+  it('when KEDA reads the lag, then its trigger enables TLS and its TriggerAuthentication carries the cluster CA', () => {
+    for (const so of ofKind(prod, 'ScaledObject')) {
+      for (const t of so.spec.triggers.filter((x: { type: string }) => x.type === 'kafka')) {
+        expect(t.metadata).toMatchObject({ tls: 'enable', sasl: 'scram_sha512', bootstrapServers: `${KAFKA_CLUSTER}-kafka-bootstrap.medlives.svc:9093` });
+      }
+      const auth = named(prod, 'TriggerAuthentication', so.metadata.name).spec;
+      expect(auth.secretTargetRef).toContainEqual({ parameter: 'ca', name: `${KAFKA_CLUSTER}-cluster-ca-cert`, key: 'ca.crt' });
+    }
+  });
+
+  it('when Kafka UI connects, then it speaks SASL_SSL with the cluster CA truststore', () => {
+    const env = named(prod, 'Deployment', KAFKA_UI).spec.template.spec.containers[0].env as { name: string; value?: string }[];
+    const byName = Object.fromEntries(env.map((e) => [e.name, e.value]));
+    expect(byName).toMatchObject({
+      KAFKA_CLUSTERS_0_PROPERTIES_SECURITY_PROTOCOL: 'SASL_SSL',
+      KAFKA_CLUSTERS_0_PROPERTIES_SSL_TRUSTSTORE_TYPE: 'PKCS12',
+      KAFKA_CLUSTERS_0_BOOTSTRAPSERVERS: `${KAFKA_CLUSTER}-kafka-bootstrap.medlives.svc:9093`,
+    });
+  });
+});
+
+describe('Kafka metrics for the alerts', () => {
+  it.each(['dev', 'prod'] as const)('when %s exports metrics, then the allow-list keeps every Strimzi default and covers every kafka_ series the rules use', (profile) => {
+    const objs = synth(profile);
+    const allow = named(objs, 'Kafka', KAFKA_CLUSTER).spec.kafka.metricsConfig.values.allowList as string[];
+    for (const d of STRIMZI_DEFAULT_METRICS_ALLOW_LIST) expect(allow).toContain(d);
+    const rules = ofKind(objs, 'PrometheusRule').flatMap((r) => r.spec.groups.flatMap((g: { rules: { expr: string }[] }) => g.rules.map((x) => x.expr)));
+    const used = new Set(rules.flatMap((e) => e.match(/\bkafka_[a-z_]+/g) ?? []));
+    expect([...used].sort()).toEqual(expect.arrayContaining(['kafka_cluster_partition_underminisr', 'kafka_cluster_partition_underreplicated']));
+    for (const m of used) expect({ m, allowed: allow.some((re) => new RegExp(`^(?:${re})$`).test(m)) }).toEqual({ m, allowed: true });
   });
 });

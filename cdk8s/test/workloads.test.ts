@@ -1,7 +1,8 @@
 import { PRODUCER_API, WORKER_HTTP_PORT, deployables, resolveGroupId, type ProfileName } from '@medlives/topology';
+import { CommonEnv, KafkaEnv } from '@medlives/runtime';
 import { Testing } from 'cdk8s';
 import { ConsumerWorker } from '../src/consumer-worker';
-import { CONFIG_MAP, KAFKA_PORT, MONGODB, MONGO_PORT, bootstrapServers } from '../src/names';
+import { CONFIG_MAP, KAFKA_PORT, KAFKA_TLS_PORT, MONGODB, MONGO_PORT, bootstrapServers } from '../src/names';
 import { defaultValues } from '../src/values';
 import { named, ofKind, podTemplates, synth, type Manifest } from './support';
 
@@ -9,6 +10,8 @@ const workers = deployables().filter((d) => d.group);
 
 describe.each<ProfileName>(['dev', 'prod'])('workloads in the %s profile', (profile) => {
   const objs = synth(profile);
+  // prod clients use the TLS listener (kafka-cluster.test.ts).
+  const kafkaPort = profile === 'prod' ? KAFKA_TLS_PORT : KAFKA_PORT;
 
   it('when any pod runs, then every container is non-root, read-only, unprivileged, probed and bounded', () => {
     const pods = podTemplates(objs);
@@ -54,18 +57,19 @@ describe.each<ProfileName>(['dev', 'prod'])('workloads in the %s profile', (prof
     expect(so.maxReplicaCount).toBe(group.maxReplicas);
     expect(so.maxReplicaCount).toBeLessThanOrEqual(partitions);
     expect(so.advanced.horizontalPodAutoscalerConfig.behavior.scaleDown.stabilizationWindowSeconds).toBeGreaterThanOrEqual(300);
-    expect(so.triggers.map((t: { metadata: { topic: string } }) => t.metadata.topic)).toEqual(group.topics.map((t) => t.name));
-    for (const t of so.triggers) {
-      expect(t.type).toBe('kafka');
+    // prod adds the sink guard's prometheus trigger (keda-scaling.test.ts); lag triggers are the kafka ones.
+    const lagTriggers = so.triggers.filter((t: { type: string }) => t.type === 'kafka');
+    expect(lagTriggers.map((t: { metadata: { topic: string } }) => t.metadata.topic)).toEqual(group.topics.map((t) => t.name));
+    for (const t of lagTriggers) {
       expect(t.metadata).toMatchObject({
-        bootstrapServers: bootstrapServers(),
+        bootstrapServers: bootstrapServers(undefined, undefined, kafkaPort),
         consumerGroup: resolveGroupId(group),
         lagThreshold: String(group.lagThreshold),
         offsetResetPolicy: 'earliest',
         allowIdleConsumers: 'false',
       });
       if (profile === 'prod') {
-        expect(t.metadata).toMatchObject({ sasl: 'scram_sha512', tls: 'disable' });
+        expect(t.metadata).toMatchObject({ sasl: 'scram_sha512', tls: 'enable' });
         expect(t.authenticationRef).toEqual({ name: app });
       } else {
         expect(t.authenticationRef).toBeUndefined();
@@ -94,17 +98,16 @@ describe.each<ProfileName>(['dev', 'prod'])('workloads in the %s profile', (prof
     expect(api.containers[0].env).toContainEqual({ name: 'API_KEYS_FILE', value: '/etc/medlives/api-keys/api-keys' });
     expect(api.volumes).toContainEqual(expect.objectContaining({ secret: expect.objectContaining({ secretName: defaultValues(profile).secrets.apiKeys }) }));
     const config = named(objs, 'ConfigMap', CONFIG_MAP).data ?? {};
-    expect(config).toMatchObject({ KAFKA_BROKERS: bootstrapServers(), TOPIC_PREFIX: '' });
-    expect(JSON.parse(config['topology.json'] ?? '{}').topics).toHaveLength(ofKind(objs, 'KafkaTopic').length);
+    expect(config).toMatchObject({ KAFKA_BROKERS: bootstrapServers(undefined, undefined, kafkaPort), TOPIC_PREFIX: '' });
   });
 
-  it('when NetworkPolicies apply, then each app reaches only DNS, Kafka on 9092 and MongoDB on 27017', () => {
+  it('when NetworkPolicies apply, then each app reaches only DNS, Kafka on its client port and MongoDB on 27017', () => {
     for (const d of deployables()) {
       const np = named(objs, 'NetworkPolicy', d.app).spec;
       expect(np.policyTypes).toEqual(['Ingress', 'Egress']);
       expect(np.ingress).toEqual([{ ports: [{ protocol: 'TCP', port: d.httpPort }] }]);
       const ports = np.egress.flatMap((r: { ports: { port: number }[] }) => r.ports.map((p) => p.port));
-      expect(ports.sort()).toEqual([53, 53, KAFKA_PORT, MONGO_PORT].sort());
+      expect(ports.sort()).toEqual([53, 53, kafkaPort, MONGO_PORT].sort());
     }
   });
 
@@ -165,5 +168,14 @@ describe('ConsumerWorker construct', () => {
     expect(named(synth('dev'), 'Service', worker.app).spec.ports).toEqual([
       { name: 'http', port: WORKER_HTTP_PORT, targetPort: 'http', protocol: 'TCP' },
     ]);
+  });
+});
+
+describe('platform ConfigMap', () => {
+  it.each<ProfileName>(['dev', 'prod'])('when %s apps load it with envFrom, then every key is one the apps\' config schemas read', (profile) => {
+    const read = new Set([...Object.keys(KafkaEnv.shape), ...Object.keys(CommonEnv.shape)]);
+    const keys = Object.keys(named(synth(profile), 'ConfigMap', CONFIG_MAP).data ?? {});
+    expect(keys.length).toBeGreaterThan(0);
+    expect(keys.filter((k) => !read.has(k))).toEqual([]);
   });
 });

@@ -5,8 +5,10 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 bin=${MEDLIVES_CACHE:-$HOME/.cache/medlives}/bin
 HELM_VERSION=v3.22.0
+# KEDA operator for the lag-scaling check (test/k8s/keda.int.test.ts); matches ../shared/crds/keda-*.
+KEDA_VERSION=v2.20.2
 
-command -v go >/dev/null || { echo "tools.sh: Go >= 1.26 is needed to build kube-apiserver/kubectl/etcd/helm/tilt (https://go.dev/dl/)" >&2; exit 1; }
+command -v go >/dev/null || { echo "tools.sh: Go >= 1.26 is needed to build kube-apiserver/kubectl/etcd/helm/tilt/keda-operator (https://go.dev/dl/)" >&2; exit 1; }
 mkdir -p "$bin/.stamps"
 
 k8s=$(sed -n 's/^require k8s.io\/kubernetes \(v[^ ]*\).*/\1/p' "$here/go/kube/go.mod")
@@ -31,8 +33,13 @@ modbuild() { # modbuild DIR PKG [LDFLAGS]: build PKG with the pins of go/DIR/go.
   (cd "$here/go/$1" && go build -mod=readonly -trimpath -ldflags="-s -w ${3:-}" -o "$out" "$2")
 }
 helmbuild() { # go install keeps helm's own pins; GOBIN is a temp dir so only a finished binary lands in $bin
-  local d; d=$(mktemp -d)
-  GOBIN=$d go install -trimpath -ldflags="-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION" "helm.sh/helm/v3/cmd/helm@$HELM_VERSION"
+  local d minor v=helm.sh/helm/v3; d=$(mktemp -d)
+  # As helm's Makefile does: the default Kubernetes version (helm template, lint, kubeVersion checks)
+  # is that of the client-go it is built with, not the v1.20 fallback compiled into the source.
+  minor=$(sed -n 's/^[[:space:]]*k8s.io\/client-go v0\.\([0-9]*\)\..*/\1/p' "$(go mod download -json "$v@$HELM_VERSION" | jq -r .GoMod)")
+  GOBIN=$d go install -trimpath -ldflags="-s -w -X $v/internal/version.version=$HELM_VERSION \
+    -X $v/pkg/chartutil.k8sVersionMajor=1 -X $v/pkg/chartutil.k8sVersionMinor=$minor \
+    -X $v/pkg/lint/rules.k8sVersionMajor=1 -X $v/pkg/lint/rules.k8sVersionMinor=$minor" "$v/cmd/helm@$HELM_VERSION"
   mv "$d/helm" "$out"; rmdir "$d"
 }
 tiltbuild() { # tilt's module zip lacks its web UI (goreleaser builds it), so build a copy of the source with the UI
@@ -50,16 +57,27 @@ tiltbuild() { # tilt's module zip lacks its web UI (goreleaser builds it), so bu
   (cd "$work" && go build -mod=readonly -trimpath -o "$out" \
     -ldflags="-s -w -X main.version=${ver#v} -X main.date=$(jq -r .Time "$(jq -r .Info <<<"$j")")" ./cmd/tilt)
 }
+kedabuild() { # the module's own go.mod (replace directives included) pins its dependencies; build a writable copy
+  local src work
+  command -v jq >/dev/null || { echo "tools.sh: keda-operator needs jq" >&2; exit 1; }
+  src=$(go mod download -json "github.com/kedacore/keda/v2@$KEDA_VERSION" | jq -r .Dir) # verified against sum.golang.org
+  work=$(mktemp -d)
+  cp -r "$src/." "$work" && chmod -R u+w "$work"
+  (cd "$work" && go build -mod=readonly -trimpath -o "$out" \
+    -ldflags="-s -w -X github.com/kedacore/keda/v2/version.Version=${KEDA_VERSION#v}" ./cmd/operator)
+  rm -rf "$work"
+}
 modstamp() { cat "$here/go/$1/go.mod" "$here/go/$1/go.sum" | sha256sum | cut -c1-12; }
 
-want=${*:-kube-apiserver kubectl etcd helm tilt}
+want=${*:-kube-apiserver kubectl etcd helm tilt keda-operator}
 for t in $want; do
   case $t in
     kube-apiserver) build kube-apiserver "$k8s-$(modstamp kube)" modbuild kube k8s.io/kubernetes/cmd/kube-apiserver "$kver" ;;
     kubectl) build kubectl "$k8s-$(modstamp kube)" modbuild kube k8s.io/kubernetes/cmd/kubectl "$kver" ;;
     etcd) build etcd "$(modstamp kube)" modbuild kube go.etcd.io/etcd/server/v3 ;;
-    helm) build helm "$HELM_VERSION" helmbuild ;;
+    helm) build helm "$HELM_VERSION-k8sver" helmbuild ;;
     tilt) build tilt "$(modstamp tilt)" tiltbuild ;;
+    keda-operator) build keda-operator "$KEDA_VERSION" kedabuild ;;
     *) echo "tools.sh: unknown tool $t" >&2; exit 2 ;;
   esac
 done

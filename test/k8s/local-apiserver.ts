@@ -15,7 +15,7 @@ export const CACHE = process.env.MEDLIVES_CACHE ?? join(homedir(), '.cache', 'me
 export const BIN = join(CACHE, 'bin');
 export const KUBECONFIG = join(CACHE, 'k8s', 'kubeconfig');
 
-export type Tool = 'etcd' | 'kube-apiserver' | 'kubectl' | 'helm' | 'tilt';
+export type Tool = 'etcd' | 'kube-apiserver' | 'kubectl' | 'helm' | 'tilt' | 'keda-operator';
 export const ALL_TOOLS: readonly Tool[] = ['etcd', 'kube-apiserver', 'kubectl', 'helm', 'tilt'];
 
 export interface RunResult {
@@ -79,6 +79,24 @@ export async function ensureApiServer(): Promise<RunResult> {
   const result = await run('flock', ['-o', lock, join(REPO, 'scripts/k8s/apiserver.sh'), 'up']);
   if (result.code !== 0) throw new Error(`scripts/k8s/apiserver.sh up failed (${result.code}):\n${result.stderr}${result.stdout}`);
   return result;
+}
+
+/**
+ * `scripts/k8s/keda.sh up`: the KEDA operator against the local API server, watching only
+ * `watchNamespace` (other suites write ScaledObject status by hand), started or reused.
+ * Resolves to true when this call started it (the caller then stops it with `stopKeda`).
+ */
+export async function ensureKeda(watchNamespace: string): Promise<boolean> {
+  requireTools(['keda-operator']);
+  const lock = join(dirname(KUBECONFIG), 'keda.lock');
+  const env = toolEnv({ MEDLIVES_KEDA_WATCH_NAMESPACE: watchNamespace });
+  const result = await run('flock', ['-o', lock, join(REPO, 'scripts/k8s/keda.sh'), 'up'], { env });
+  if (result.code !== 0) throw new Error(`scripts/k8s/keda.sh up failed (${result.code}):\n${result.stderr}${result.stdout}`);
+  return result.stdout.includes('started');
+}
+
+export async function stopKeda(): Promise<void> {
+  succeeded(await run(join(REPO, 'scripts/k8s/keda.sh'), ['down']));
 }
 
 export function kubectl(args: readonly string[], input?: string): Promise<RunResult> {

@@ -25,7 +25,9 @@ type Manifest = { apiVersion: string; kind: string; metadata: { name: string } }
 
 const manifests = (['kafka', 'topics', 'apps'] as const)
   .flatMap((f) => documents(readFileSync(join(REPO, 'k8s/dev', `${f}.yaml`), 'utf8')))
-  .filter((d) => KINDS.includes(String(d.kind))) as Manifest[];
+  .filter((d) => KINDS.includes(String(d.kind)))
+  // Applied into a random namespace: drop the one k8s/dev names (its KEDA address is not used here).
+  .map((d) => ({ ...d, metadata: { ...(d.metadata as object), namespace: undefined } })) as unknown as Manifest[];
 const topics = manifests.filter((m) => m.kind === 'KafkaTopic').map((m) => m.metadata.name);
 const scaledObject = manifests.find((m) => m.kind === 'ScaledObject')!.metadata.name;
 const hpaName = `keda-hpa-${scaledObject}`;

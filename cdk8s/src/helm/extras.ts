@@ -2,6 +2,7 @@ import { PRODUCER_API } from '@medlives/topology';
 import { APP_UID, KAFKA_UI, KAFKA_UI_PORT, PLATFORM, WORKDIR } from '../names';
 import { SECRET_KEYS } from '../app-env';
 import { restrictedSecurityContext } from '../workload';
+import { optionalApiNotes } from './install-policy';
 import { ValueMarkers } from './markers';
 import { renderDoc } from './templates';
 
@@ -104,6 +105,7 @@ Kafka UI on http://localhost:${KAFKA_UI_LOCAL_PORT}:
 
 End-to-end check (posts an order, reads it back once persisted):
   helm test {{ .Release.Name }} -n {{ .Release.Namespace }}
+${optionalApiNotes()}
 `;
 
 /** NOTES.txt and the `helm test` hook. */

@@ -5,31 +5,61 @@
  */
 
 const TOKEN = /HELM([VS])(\d{4})/g;
+/** Marker paths under this root name Helm's built-in objects (`.Release.Namespace`), not `.Values`. */
+const BUILTIN = '$builtin';
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
-/**
- * The text form of a value for fields Kubernetes types as strings (KEDA trigger metadata, env).
- * A marker becomes its string-typed twin so the template renders `"500"`, not `500`.
- */
-export function asText(value: string | number | boolean): string {
-  return typeof value === 'string' ? value.replace(TOKEN, (_m, _k: string, id: string) => `HELMS${id}`) : String(value);
-}
 
 export class ValueMarkers {
   private readonly ids = new Map<string, number>();
   private readonly paths: (readonly string[])[] = [];
+  /** Markers standing for numbers or booleans: placed in a string-typed field, they need `toString`. */
+  private readonly nonText = new Set<number>();
 
-  /** A copy of `values` whose scalar leaves are markers, except where `keep(path)` holds. */
-  markerize<T>(values: T, keep: (path: readonly string[]) => boolean): T {
+  /** Markers standing for a whole object or list (`nodeSelector`, `tolerations`...), rendered only when non-empty. */
+  private readonly whole = new Set<number>();
+
+  /**
+   * A copy of `values` whose scalar leaves are markers, except where `keep(path)` holds; where
+   * `whole(path)` holds, the object or list is one marker (the template passes it through as JSON).
+   */
+  markerize<T>(values: T, keep: (path: readonly string[]) => boolean, whole: (path: readonly string[]) => boolean = () => false): T {
     const walk = (value: unknown, path: string[]): unknown => {
       if (keep(path)) return value;
+      if (whole(path)) {
+        const marker = this.marker(path);
+        this.whole.add(Number(marker.slice(5)));
+        return marker;
+      }
       if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
         return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, walk(v, [...path, k])]));
       }
       if (Array.isArray(value)) throw new Error(`values.${path.join('.')}: arrays cannot be templated`);
-      return this.marker(path);
+      const marker = this.marker(path);
+      if (typeof value !== 'string') this.nonText.add(Number(marker.slice(5)));
+      return marker;
     };
     return walk(values, []) as T;
+  }
+
+  /** A marker for `.Release.Namespace`: the constructs place it like any namespace string. */
+  releaseNamespace(): string {
+    return this.marker([BUILTIN, 'Release', 'Namespace']);
+  }
+
+  /**
+   * `text` for a field Kubernetes types as a string (KEDA trigger metadata, env values): a lone marker
+   * of a number becomes its string-typed twin, so the template renders `"500"`, not `500`.
+   */
+  asText(value: string | number | boolean): string {
+    const text = String(value);
+    const lone = /^HELMV(\d{4})$/.exec(text);
+    return lone && this.nonText.has(Number(lone[1])) ? `HELMS${lone[1]}` : text;
+  }
+
+  /** The `.Values` expression when `text` is a lone whole-value marker. */
+  wholeExpression(text: string): string | undefined {
+    const lone = /^HELMV(\d{4})$/.exec(text);
+    return lone && this.whole.has(Number(lone[1])) ? this.expression(this.pathOf(Number(lone[1]))) : undefined;
   }
 
   /** True when `text` holds at least one marker. */
@@ -62,6 +92,7 @@ export class ValueMarkers {
 
   /** `.Values.a.b` or `(index .Values "a" "b-c")` for the marker's path. */
   expression(path: readonly string[]): string {
+    if (path[0] === BUILTIN) return `.${path.slice(1).join('.')}`;
     return path.every((p) => IDENTIFIER.test(p))
       ? `.Values.${path.join('.')}`
       : `(index .Values ${path.map((p) => JSON.stringify(p)).join(' ')})`;

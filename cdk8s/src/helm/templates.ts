@@ -2,7 +2,9 @@ import type { ProfileName } from '@medlives/topology';
 import { App } from 'cdk8s';
 import { stringify } from 'yaml';
 import { buildPlatform } from '../platform';
-import { defaultValues } from '../values';
+import { DEFAULT_NAMESPACE } from '../names';
+import { POD_PLACEMENT_KEYS, defaultValues } from '../values';
+import { capabilityCondition, withInstallPolicy } from './install-policy';
 import { ValueMarkers } from './markers';
 import { emit, merge } from './merge';
 
@@ -25,8 +27,11 @@ interface RenderedFile {
 /** YAML of one manifest with every value marker replaced by its `.Values` expression. */
 export function renderDoc(doc: unknown, markers: ValueMarkers): string {
   const actions: string[] = [];
+  const wholes = new Map<number, string>();
   const walk = (v: unknown): unknown => {
     if (typeof v === 'string' && ValueMarkers.has(v)) {
+      const whole = markers.wholeExpression(v);
+      if (whole) wholes.set(actions.length, whole);
       actions.push(markers.template(v));
       return `HELMT${String(actions.length - 1).padStart(4, '0')}`;
     }
@@ -37,7 +42,13 @@ export function renderDoc(doc: unknown, markers: ValueMarkers): string {
   const yaml = stringify(walk(doc), { lineWidth: 0, aliasDuplicateObjects: false })
     // Literal braces (Prometheus `{{ $labels.x }}`, Grafana legends) must reach the output verbatim.
     .replace(/\{\{|\}\}/g, (m) => `{{ ${JSON.stringify(m)} }}`);
-  return yaml.replace(/HELMT(\d{4})/g, (_m, i: string) => actions[Number(i)] ?? '');
+  // A whole object or list from values (nodeSelector, tolerations...) renders as JSON, and only when
+  // non-empty: the cdk8s output leaves empty ones out too.
+  const conditional = yaml.replace(/^( *)([A-Za-z][\w.-]*): HELMT(\d{4})$/gm, (m, indent: string, key: string, i: string) => {
+    const expr = wholes.get(Number(i));
+    return expr ? `${indent}{{- with ${expr} }}\n${indent}${key}: {{ toJson . }}\n${indent}{{- end }}` : m;
+  });
+  return conditional.replace(/HELMT(\d{4})/g, (_m, i: string) => actions[Number(i)] ?? '');
 }
 
 interface ManifestHead {
@@ -59,12 +70,17 @@ export function renderTemplates(): Map<string, string> {
   const keep = (path: readonly string[]) => STRUCTURAL.some((s) => s.length === path.length && s.every((p, i) => p === path[i]));
   const files = new Map<string, RenderedFile>();
   for (const profile of PROFILES) {
-    const values = markers.markerize(defaultValues(profile), keep);
-    for (const { file, chart, gate } of buildPlatform(new App(), { values, includeGated: true })) {
+    const values = markers.markerize(defaultValues(profile), keep, (path) => path.length === 1 && (POD_PLACEMENT_KEYS as readonly string[]).includes(path[0] ?? ''));
+    const marked = buildPlatform(new App(), { values, namespace: markers.releaseNamespace(), includeGated: true });
+    // The same platform with real values shows which fields are strings (the constructs stay Helm-free).
+    const real = buildPlatform(new App(), { values: defaultValues(profile), namespace: DEFAULT_NAMESPACE, includeGated: true });
+    marked.forEach(({ file, chart, gate }, i) => {
       const entry = files.get(file) ?? { ...(gate ? { gate } : {}), docs: new Map<ProfileName, RenderedDoc[]>() };
-      entry.docs.set(profile, (chart.toJson() as ManifestHead[]).map((doc) => ({ key: docKey(doc), doc })));
+      const realDocs = real[i]?.chart.toJson() ?? [];
+      const docs = (chart.toJson() as ManifestHead[]).map((doc, j) => textTyped(doc, realDocs[j], markers));
+      entry.docs.set(profile, docs.map((doc) => ({ key: docKey(doc), doc: withInstallPolicy(doc, profile) })));
       files.set(file, entry);
-    }
+    });
   }
   const out = new Map<string, string>();
   for (const [file, { gate, docs }] of files) {
@@ -76,6 +92,20 @@ export function renderTemplates(): Map<string, string> {
   return out;
 }
 
+/** `marked` with each lone marker that stands in a string field of `real` made string-typed. */
+function textTyped<T>(marked: T, real: unknown, markers: ValueMarkers): T {
+  const walk = (m: unknown, r: unknown): unknown => {
+    if (typeof m === 'string') return typeof r === 'string' ? markers.asText(m) : m;
+    if (Array.isArray(m)) return m.map((x, i) => walk(x, Array.isArray(r) ? r[i] : undefined));
+    if (m !== null && typeof m === 'object') {
+      const rr = (r ?? {}) as Record<string, unknown>;
+      return Object.fromEntries(Object.entries(m).map(([k, x]) => [k, walk(x, rr[k])]));
+    }
+    return m;
+  };
+  return walk(marked, real) as T;
+}
+
 function mergeProfiles(docs: Map<ProfileName, RenderedDoc[]>, pure: (v: unknown) => string): string {
   const dev = docs.get('dev') ?? [];
   const prod = docs.get('prod') ?? [];
@@ -83,10 +113,15 @@ function mergeProfiles(docs: Map<ProfileName, RenderedDoc[]>, pure: (v: unknown)
   const devKeys = new Set(dev.map((d) => d.key));
   const only = (p: ProfileName, doc: unknown) => `{{- if eq .Values.profile ${JSON.stringify(p)} }}\n---\n${pure(doc)}{{- end }}\n`;
   const parts: string[] = [];
+  // An object of an optional API (prometheus-operator) renders only where the cluster serves it.
+  const guarded = (doc: unknown, part: string) => {
+    const condition = capabilityCondition(doc);
+    return condition ? `{{- if ${condition} }}\n${part}{{- end }}\n` : part;
+  };
   for (const d of dev) {
     const p = prodByKey.get(d.key);
-    parts.push(p ? `---\n${emit(merge(d.doc, p.doc), pure)}` : only('dev', d.doc));
+    parts.push(guarded(d.doc, p ? `---\n${emit(merge(d.doc, p.doc), pure)}` : only('dev', d.doc)));
   }
-  for (const p of prod) if (!devKeys.has(p.key)) parts.push(only('prod', p.doc));
+  for (const p of prod) if (!devKeys.has(p.key)) parts.push(guarded(p.doc, only('prod', p.doc)));
   return parts.join('');
 }

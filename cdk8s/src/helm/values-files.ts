@@ -1,6 +1,7 @@
 import { deployables } from '@medlives/topology';
 import { Document, isMap, isScalar, stringify, type Node as YamlNode } from 'yaml';
 import rootPackage from '../../../package.json';
+import { CommonEnv } from '@medlives/runtime';
 import { defaultValues, type PlatformValues } from '../values';
 import { ValueMarkers } from './markers';
 
@@ -10,6 +11,12 @@ const DOCS: Readonly<Record<string, string>> = {
     'dev: one ephemeral dual-role Kafka node (RF 1) and an in-cluster MongoDB. prod: 3 KRaft controllers + 3 brokers on persistent JBOD volumes (RF 3, min ISR 2), SCRAM-SHA-512 KafkaUsers with ACLs, topology spread, external MongoDB.',
   image: 'The one MedLives image; each app runs `node dist/<app>/main.js` in it.',
   logLevel: 'LOG_LEVEL of every app (pino levels).',
+  global: 'Shared with subcharts when MedLives is a dependency of another chart; MedLives reads nothing from it.',
+  imagePullSecrets: 'Secrets for pulling the MedLives and Kafka UI images, e.g. [{name: regcred}].',
+  nodeSelector: 'Node labels the app and Kafka UI pods must run on (Kafka node pools are placed by Strimzi).',
+  tolerations: 'Tolerations of the app and Kafka UI pods.',
+  affinity: 'Affinity of the app and Kafka UI pods (prod also spreads them over zones and nodes).',
+  podAnnotations: 'Annotations added to the app and Kafka UI pods.',
   secrets:
     'Names of Secrets you create before installing (see README). The chart only creates secrets.mongoUri in the dev profile, pointing at the in-cluster MongoDB.',
   'secrets.mongoUri': 'Secret with key `uri`: the MongoDB connection string (MONGO_URL).',
@@ -25,7 +32,9 @@ const DOCS: Readonly<Record<string, string>> = {
   kafkaUi: 'kafbat Kafka UI; read-only and authenticated as its own KafkaUser in prod.',
   mongodb: 'Development MongoDB (dev profile only).',
   'mongodb.storageSize': 'PersistentVolumeClaim size of the development MongoDB.',
-  monitoring: 'PodMonitors, PrometheusRule (MISSION §6 alerts) and the Grafana dashboard ConfigMap. Needs the prometheus-operator CRDs.',
+  monitoring: 'PodMonitors, PrometheusRule (MISSION §6 alerts) and the Grafana dashboard ConfigMap. PodMonitors and the PrometheusRule render only when the cluster serves monitoring.coreos.com/v1 (prometheus-operator); NOTES says when they were left out.',
+  'monitoring.prometheusServer':
+    'prod: the Prometheus that scrapes the PodMonitors. KEDA reads the workers\' paused-partition gauge there and holds scaling while the sink (MongoDB) fails; unreachable, the HPA keeps the current replica count.',
   '*.resources': 'Container requests and limits.',
 };
 
@@ -63,9 +72,28 @@ function diff(dev: unknown, prod: unknown): unknown {
   return JSON.stringify(dev) === JSON.stringify(prod) ? undefined : prod;
 }
 
+/** Schemas of the values passed to Kubernetes whole (any object or list the pod spec accepts). */
+const PASS_THROUGH: Readonly<Record<string, Record<string, unknown>>> = {
+  global: { type: 'object' },
+  imagePullSecrets: { type: 'array', items: { type: 'object', required: ['name'], properties: { name: { type: 'string', minLength: 1 } } } },
+  nodeSelector: { type: 'object', additionalProperties: { type: 'string' } },
+  tolerations: { type: 'array', items: { type: 'object' } },
+  affinity: { type: 'object' },
+  podAnnotations: { type: 'object', additionalProperties: { type: 'string' } },
+};
+/** LOG_LEVEL as the apps parse it (packages/runtime CommonEnv). */
+const LOG_LEVELS: readonly string[] = CommonEnv.shape.LOG_LEVEL.unwrap().options;
+
 function schemaFor(value: unknown, path: readonly string[]): Record<string, unknown> {
   const description = docFor(path);
   const base = description ? { description } : {};
+  const passThrough = path.length === 1 ? PASS_THROUGH[path[0] ?? ''] : undefined;
+  if (passThrough) return { ...base, ...passThrough };
+  // Kubernetes quantities: `cpu: 1` and `memory: 512Mi` are both valid, so numbers are too.
+  if (path.includes('resources') && ['cpu', 'memory'].includes(path[path.length - 1] ?? '')) {
+    return { ...base, type: ['string', 'number'], pattern: '^[0-9.]+[a-zA-Z]*$' };
+  }
+  if (path.join('.') === 'logLevel') return { ...base, type: 'string', enum: [...LOG_LEVELS] };
   if (value !== null && typeof value === 'object') {
     const props = Object.fromEntries(Object.entries(value).map(([k, v]) => [k, schemaFor(v, [...path, k])]));
     return { ...base, type: 'object', additionalProperties: false, required: Object.keys(props), properties: props };
@@ -107,6 +135,9 @@ export function renderValueFiles(): Map<string, string> {
       type: 'application',
       version: rootPackage.version,
       appVersion: rootPackage.version,
+      // The manifests use fields served since 1.31 (PodDisruptionBudget unhealthyPodEvictionPolicy GA,
+      // topologySpread matchLabelKeys); -0 admits pre-release and vendor builds (v1.31.2-eks-...).
+      kubeVersion: '>=1.31.0-0',
       }),
   );
   files.set(

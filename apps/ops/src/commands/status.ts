@@ -82,6 +82,33 @@ export function renderStatus(snapshot: ClusterSnapshot, rows: readonly StatusRow
   ];
 }
 
+interface KafkaTriggers {
+  readonly spec?: { readonly triggers?: readonly { readonly type?: string; readonly metadata?: Record<string, string> }[] };
+}
+
+/**
+ * KEDA's operator runs in its own namespace and resolves a trigger's bootstrap address there: a
+ * short Service name (no `.<namespace>.svc`) can never reach the broker, so that ScaledObject cannot
+ * scale however Ready KEDA reports it.
+ */
+export function checkKedaAddresses(snapshot: ClusterSnapshot, rows: readonly StatusRow[]): StatusRow[] {
+  if (!snapshot.scaledObjects.ok) return [...rows];
+  const shortNames = new Map<string, string>();
+  for (const so of snapshot.scaledObjects.items) {
+    const triggers = (so as KafkaTriggers).spec?.triggers ?? [];
+    const short = triggers
+      .filter((t) => t.type === 'kafka')
+      .flatMap((t) => (t.metadata?.bootstrapServers ?? '').split(','))
+      .find((b) => b && !(b.split(':')[0] ?? '').includes('.'));
+    if (short) shortNames.set(so.metadata?.name ?? '?', short);
+  }
+  return rows.map((r) => {
+    const short = r.kind === 'ScaledObject' ? shortNames.get(r.name) : undefined;
+    if (!short) return r;
+    return { ...r, ready: false, detail: `${r.detail}; bootstrapServers ${short} is not namespace-qualified: KEDA resolves it in its own namespace` };
+  });
+}
+
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
@@ -110,14 +137,16 @@ export async function statusCommand(args: string[], io: StatusIo, deps: StatusDe
   const groups = Object.values(CONSUMER_GROUPS).filter((g) => g.available);
   const [snapshot, lag] = await Promise.all([
     readCluster(parsed.namespace).catch((error: unknown) => error instanceof Error ? error : new Error(String(error))),
-    readLag(createKafka(connection, { retries: 1 }), groups, env.TOPIC_PREFIX),
+    // A few retries: a loaded broker can drop a fresh admin connection ("Broker not connected").
+    readLag(createKafka(connection, { retries: 3 }), groups, env.TOPIC_PREFIX),
   ]);
   if (snapshot instanceof Error) {
     io.out(`cannot read the cluster: ${snapshot.message}`);
     return 1;
   }
-  const rows = assessCluster(snapshot);
+  const rows = checkKedaAddresses(snapshot, assessCluster(snapshot));
   const prefix = env.TOPIC_PREFIX ? `, prefix ${env.TOPIC_PREFIX}` : '';
-  for (const line of renderStatus(snapshot, rows, lag, `${connection.brokers.join(',')}${prefix}`)) io.out(line);
+  const tls = connection.ssl ? ', TLS' : '';
+  for (const line of renderStatus(snapshot, rows, lag, `${connection.brokers.join(',')}${tls}${prefix}`)) io.out(line);
   return rows.every((r) => r.ready) ? 0 : 1;
 }
