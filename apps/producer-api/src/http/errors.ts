@@ -31,7 +31,15 @@ const APP_ERROR_STATUS: Partial<Record<AppError['code'], number>> = {
   UNAUTHORIZED: 401,
 };
 
-function fromUnknown(error: unknown): HttpError {
+/** AppError context fields a client may see (the rest is for logs). */
+const PUBLIC_CONTEXT = ['currentStatus'] as const;
+
+function publicContext(error: AppError): Record<string, unknown> {
+  return Object.fromEntries(PUBLIC_CONTEXT.filter((k) => error.context[k] !== undefined).map((k) => [k, error.context[k]]));
+}
+
+/** The one place domain errors become HTTP answers. */
+export function fromUnknown(error: unknown): HttpError {
   if (error instanceof HttpError) return error;
   const e = error as { type?: string; status?: number; message?: string };
   // body-parser errors: malformed JSON, oversized bodies, bad charsets.
@@ -43,7 +51,7 @@ function fromUnknown(error: unknown): HttpError {
     if (error.retriable) return new HttpError(503, error.code, 'temporarily unavailable, retry later', undefined, { 'Retry-After': '2' });
     const status = APP_ERROR_STATUS[error.code];
     if (status) {
-      return new HttpError(status, error.code, error.message, error.context.issues as FieldIssue[] | undefined);
+      return new HttpError(status, error.code, error.message, error.context.issues as FieldIssue[] | undefined, {}, publicContext(error));
     }
   }
   return new HttpError(500, 'INTERNAL', 'internal error');

@@ -8,7 +8,8 @@ import type { ApiMetrics } from '../http/metrics';
 import type { BatchingPublisher } from '../publisher';
 import type { DirectWriter } from '../store/direct-writer';
 import { type IdempotencyStore, requestHash } from '../store/idempotency';
-import type { BuildContext, WriteRoute } from './write-routes';
+import type { BuildContext } from '../domain/write-spec';
+import type { WriteRoute } from './write-routes';
 
 export interface WriteDeps {
   mode: WriteMode;
