@@ -55,7 +55,7 @@ export function createApp(config: ApiConfig, options: { logger?: Logger; registr
     batchSize: metrics.batchSize,
     errors: metrics.producerErrors,
   });
-  const idempotency = new IdempotencyStore(connection, config.IDEMPOTENCY_TTL_HOURS * HOUR_MS);
+  const idempotency = new IdempotencyStore(connection, config.IDEMPOTENCY_TTL_HOURS * HOUR_MS, () => new Date(), config.IDEMPOTENCY_LEASE_MS);
   const products = new ProductStore(connection, metrics);
   const direct = new DirectWriter(connection, metrics);
   const document = openApiDocument({ maxWaitMs: config.ORDER_WAIT_MAX_MS });
@@ -129,7 +129,8 @@ export function createApp(config: ApiConfig, options: { logger?: Logger; registr
     },
     start() {
       started ??= (async () => {
-        await connection.openUri(config.MONGO_URL, { dbName: mongoDatabaseName(config.MONGO_URL), serverSelectionTimeoutMS: 5_000, maxPoolSize: 50 });
+        // No command buffering: a down database fails fast (503) instead of queueing requests.
+        await connection.openUri(config.MONGO_URL, { dbName: mongoDatabaseName(config.MONGO_URL), serverSelectionTimeoutMS: 5_000, maxPoolSize: 50, bufferCommands: false });
         const mongoServer = await detectMongoServer(connection);
         await idempotency.init(mongoServer, logger);
         await products.init(mongoServer);

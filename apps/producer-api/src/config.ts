@@ -29,6 +29,8 @@ export const ApiEnv = z
     RATE_LIMIT_PER_SECOND: z.coerce.number().positive().default(500),
     RATE_LIMIT_BURST: z.coerce.number().positive().default(1_000),
     IDEMPOTENCY_TTL_HOURS: z.coerce.number().positive().default(24),
+    /** How long a pending Idempotency-Key claim is held before a retry may take it over and re-drive it. */
+    IDEMPOTENCY_LEASE_MS: z.coerce.number().int().positive().default(10_000),
     /** Longest `GET /orders/:id?waitFor=persisted` may hold a request (≤ 30 s). */
     ORDER_WAIT_MAX_MS: z.coerce.number().int().min(0).max(30_000).default(30_000),
   })
@@ -38,6 +40,10 @@ export const ApiEnv = z
   .superRefine((env, ctx) => {
     if (!env.API_KEYS && !env.API_KEYS_FILE) {
       ctx.addIssue({ code: 'custom', path: ['API_KEYS'], message: 'set API_KEYS or API_KEYS_FILE' });
+    }
+    if (env.IDEMPOTENCY_LEASE_MS > 0 && env.IDEMPOTENCY_LEASE_MS < env.PUBLISH_TIMEOUT_MS) {
+      // A lease shorter than a publish would let a retry re-drive a request that is still in flight.
+      ctx.addIssue({ code: 'custom', path: ['IDEMPOTENCY_LEASE_MS'], message: 'must be at least PUBLISH_TIMEOUT_MS' });
     }
   });
 

@@ -78,3 +78,4 @@ export * from './kafka';
 export * from './workload';
 export * from './child';
 export * from './ferretdb';
+export * from './tcp-proxy';

@@ -2,6 +2,7 @@ import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { AppError } from '@medlives/errors';
 import type { FieldIssue } from '@medlives/events';
+import { mongoAppError } from '@medlives/mongo';
 
 /** An error that maps to one HTTP answer. Bodies never carry stack traces. */
 export class HttpError extends Error {
@@ -47,6 +48,9 @@ export function fromUnknown(error: unknown): HttpError {
   if (e?.type === 'entity.too.large') return new HttpError(413, 'PAYLOAD_TOO_LARGE', 'request body is larger than the limit');
   if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') return new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', e.message ?? 'unsupported encoding');
   if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) return new HttpError(e.status, 'BAD_REQUEST', e.message ?? 'bad request');
+  // A driver error no store wrapped: a connection or timeout fault is still "retry later", not 500.
+  const appError = error instanceof AppError ? error : mongoAppError(error);
+  if (appError.retriable) return new HttpError(503, appError.code, 'temporarily unavailable, retry later', undefined, { 'Retry-After': '2' });
   if (error instanceof AppError) {
     if (error.retriable) return new HttpError(503, error.code, 'temporarily unavailable, retry later', undefined, { 'Retry-After': '2' });
     const status = APP_ERROR_STATUS[error.code];
