@@ -37,10 +37,15 @@ export function buildData(spec: WriteSpec, body: Record<string, unknown>, ctx: B
     if (!parsed.success) throw invalid(toFieldIssues(parsed.error));
     return spec.customBody.build(parsed.data as Record<string, unknown>, ctx);
   }
+  const serverOwned = Object.entries(spec.serverFields ?? {});
+  const named = serverOwned.filter(([field]) => field in body);
+  if (named.length) throw invalid(named.map(([field, { reason }]) => ({ path: field, message: reason })));
   if (spec.bodyAt === 'changes') return { ...fromPath, ...tenant, changes: body };
   const { tenantCode: _ignored, ...rest } = body;
   const generated = spec.generatedId && rest[spec.generatedId.field] === undefined ? { [spec.generatedId.field]: newId(spec) } : {};
-  return { ...rest, ...generated, ...fromPath, ...tenant };
+  const defaults = Object.entries(spec.defaults ?? {}).filter(([field]) => rest[field] === undefined).map(([field, value]) => [field, value(ctx)]);
+  const server = serverOwned.filter(([, f]) => f.value).map(([field, f]) => [field, f.value!(ctx)]);
+  return { ...rest, ...Object.fromEntries(defaults), ...generated, ...Object.fromEntries(server), ...fromPath, ...tenant };
 }
 
 export function checkData(spec: WriteSpec, data: Record<string, unknown>): void {

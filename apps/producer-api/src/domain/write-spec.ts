@@ -29,6 +29,13 @@ export interface WriteSpec {
   readonly generatedId?: { field: string; prefix: string };
   /** The id echoed back as `<entity>Id` in the 202 body. */
   readonly entityIdField: string;
+  /**
+   * Data fields only the server sets (with the reason told to a client that sends one); absent
+   * from the documented body. `value` fills the field, otherwise the data schema's default does.
+   */
+  readonly serverFields?: Readonly<Record<string, { reason: string; value?: (ctx: BuildContext) => unknown }>>;
+  /** Fields a client may omit: the server fills them (e.g. orderDate = time of acceptance). */
+  readonly defaults?: Readonly<Record<string, (ctx: BuildContext) => unknown>>;
   /** For bodies that are not a slice of the data schema (status changes). */
   readonly customBody?: { schema: z.ZodType; build(body: Record<string, unknown>, ctx: BuildContext): Record<string, unknown> };
   readonly needsCurrentStatus?: boolean;

@@ -15,10 +15,15 @@ const json = (schema: z.ZodType): JsonSchema => {
 export function bodySchema(route: WriteRoute): JsonSchema {
   if (route.customBody) return json(route.customBody.schema);
   const data = json(route.dataSchema);
-  if (route.bodyAt === 'changes') return (data.properties?.changes as JsonSchema) ?? {};
+  const serverOwned = Object.keys(route.serverFields ?? {});
+  if (route.bodyAt === 'changes') {
+    const changes = (data.properties?.changes as JsonSchema) ?? {};
+    const properties = Object.fromEntries(Object.entries(changes.properties ?? {}).filter(([field]) => !serverOwned.includes(field)));
+    return { ...changes, properties };
+  }
   const properties = { ...(data.properties ?? {}) };
-  for (const field of Object.keys(route.pathFields)) delete properties[field];
-  const optional = new Set(['tenantCode', ...(route.generatedId ? [route.generatedId.field] : [])]);
+  for (const field of [...Object.keys(route.pathFields), ...serverOwned]) delete properties[field];
+  const optional = new Set(['tenantCode', ...(route.generatedId ? [route.generatedId.field] : []), ...Object.keys(route.defaults ?? {}), ...serverOwned]);
   // Admin keys name the tenant they act for; tenant keys may repeat their own.
   properties.tenantCode ??= { type: 'string' };
   return { ...data, properties, required: (data.required ?? []).filter((f) => !optional.has(f) && !(f in route.pathFields)) };

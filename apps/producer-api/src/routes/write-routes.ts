@@ -38,10 +38,16 @@ export const WRITE_ROUTES: readonly WriteRoute[] = [
     method: 'post', path: '/orders', operationId: 'createOrder', summary: 'Create an order', tag: 'orders',
     eventType: 'order.created', dataSchema: OrderCreatedData, bodyAt: 'root', pathFields: {},
     generatedId: { field: 'orderId', prefix: 'ord' }, entityIdField: 'orderId',
+    serverFields: {
+      status: { reason: 'set by the server: an order starts pending and moves only through POST /orders/{orderId}/status', value: () => 'pending' },
+      paymentStatus: { reason: 'set by the server: an order starts unpaid; payment moves only through POST /orders/{orderId}/status', value: () => 'unpaid' },
+    },
+    defaults: { orderDate: (ctx) => ctx.now.toISOString() },
   },
   {
     method: 'patch', path: '/orders/:orderId', operationId: 'updateOrder', summary: 'Update an order', tag: 'orders',
     eventType: 'order.updated', dataSchema: OrderUpdatedData, bodyAt: 'changes', pathFields: { orderId: 'orderId' }, entityIdField: 'orderId',
+    serverFields: { paymentStatus: { reason: 'payment moves only through POST /orders/{orderId}/status' } },
   },
   {
     method: 'delete', path: '/orders/:orderId', operationId: 'deleteOrder', summary: 'Delete (soft) an order', tag: 'orders',
