@@ -14,6 +14,7 @@ import { correlation } from './http/correlation';
 import { HttpError, errorHandler } from './http/errors';
 import { apiMetrics, observeRequests } from './http/metrics';
 import { rateLimit } from './http/rate-limit';
+import { ProducerSlot } from './producer-slot';
 import { BatchingPublisher } from './publisher';
 import { docsPage, openApiDocument } from './routes/openapi';
 import { productRoutes } from './routes/products';
@@ -47,10 +48,22 @@ export function createApp(config: ApiConfig, options: { logger?: Logger; registr
   const registry = options.registry ?? createRegistry('producer-api');
   const metrics = apiMetrics(registry);
   const connection = mongoose.createConnection();
-  const kafka = createKafka({ ...kafkaConnection(config, 'producer-api'), connectionTimeoutMs: 1_000, requestTimeoutMs: config.PUBLISH_TIMEOUT_MS }, { retries: 2 });
+  // The client waits longer than the broker's acks=all wait, so a slow acknowledgement arrives as
+  // an answer instead of a client-side timeout that KafkaJS would retry with a rolled-back sequence.
+  const kafka = createKafka({ ...kafkaConnection(config, 'producer-api'), connectionTimeoutMs: 1_000, requestTimeoutMs: config.KAFKA_ACK_TIMEOUT_MS + 5_000 }, { retries: 2 });
   // Idempotent + acks=all: a retried batch is de-duplicated by the broker; one request in flight keeps order.
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 500 } });
-  const publisher = new BatchingPublisher(producer, { lingerMs: config.PUBLISH_LINGER_MS, maxBatch: config.PUBLISH_MAX_BATCH, timeoutMs: config.PUBLISH_TIMEOUT_MS }, {
+  const producers = new ProducerSlot(
+    () => kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 500 } }),
+    logger,
+  );
+  const publisherOptions = {
+    lingerMs: config.PUBLISH_LINGER_MS,
+    maxBatch: config.PUBLISH_MAX_BATCH,
+    timeoutMs: config.PUBLISH_TIMEOUT_MS,
+    ackTimeoutMs: config.KAFKA_ACK_TIMEOUT_MS,
+    onUnknownOutcome: () => producers.replace(`a batch was not acknowledged within ${config.PUBLISH_TIMEOUT_MS} ms`),
+  };
+  const publisher = new BatchingPublisher(producers, publisherOptions, {
     sendDuration: metrics.sendDuration,
     batchSize: metrics.batchSize,
     errors: metrics.producerErrors,
@@ -60,16 +73,13 @@ export function createApp(config: ApiConfig, options: { logger?: Logger; registr
   const direct = new DirectWriter(connection, metrics);
   const document = openApiDocument({ maxWaitMs: config.ORDER_WAIT_MAX_MS });
 
-  let producerConnected = false;
   let accepting = false;
   let server: Server | undefined;
   let started: Promise<void> | undefined;
   let stopped: Promise<void> | undefined;
-  producer.on(producer.events.CONNECT, () => (producerConnected = true));
-  producer.on(producer.events.DISCONNECT, () => (producerConnected = false));
 
   const kafkaNeeded = config.WRITE_MODE !== 'direct';
-  const ready = () => accepting && connection.readyState === 1 && (!kafkaNeeded || producerConnected);
+  const ready = () => accepting && connection.readyState === 1 && (!kafkaNeeded || producers.ready);
 
   const app = express();
   app.disable('x-powered-by');
@@ -78,7 +88,7 @@ export function createApp(config: ApiConfig, options: { logger?: Logger; registr
   app.use(observeRequests(metrics));
   app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
   app.get('/readyz', (_req, res) => {
-    const checks = { accepting, mongo: connection.readyState === 1, kafka: kafkaNeeded ? producerConnected : 'not used' };
+    const checks = { accepting, mongo: connection.readyState === 1, kafka: kafkaNeeded ? producers.ready : 'not used' };
     res.status(ready() ? 200 : 503).json({ status: ready() ? 'ready' : 'not ready', checks });
   });
   app.get('/metrics', async (_req, res) => {
@@ -110,17 +120,6 @@ export function createApp(config: ApiConfig, options: { logger?: Logger; registr
   app.use((req, _res, next) => next(new HttpError(404, 'NOT_FOUND', `no route ${req.method} ${req.path}`)));
   app.use(errorHandler(logger));
 
-  async function connectProducer(): Promise<void> {
-    while (accepting && !producerConnected) {
-      try {
-        await producer.connect();
-      } catch (error) {
-        logger.warn({ err: (error as Error).message }, 'Kafka not reachable; writes answer 503 until it is');
-        await new Promise((r) => setTimeout(r, 2_000).unref());
-      }
-    }
-  }
-
   return {
     registry,
     ready,
@@ -135,7 +134,7 @@ export function createApp(config: ApiConfig, options: { logger?: Logger; registr
         await idempotency.init(mongoServer, logger);
         await products.init(mongoServer);
         accepting = true;
-        if (kafkaNeeded) void connectProducer();
+        if (kafkaNeeded) producers.start();
         server = await new Promise<Server>((resolve) => {
           const s = app.listen(config.PORT, () => resolve(s));
         });
@@ -154,8 +153,9 @@ export function createApp(config: ApiConfig, options: { logger?: Logger; registr
           server.closeIdleConnections();
           await closed;
         }
-        await publisher.drain();
-        await producer.disconnect().catch(() => undefined);
+        // Every request has been answered by now; a batch stuck on an unreachable broker is cut off.
+        await Promise.race([publisher.drain(), new Promise((r) => setTimeout(r, config.PUBLISH_TIMEOUT_MS).unref())]);
+        await producers.stop();
         idempotency.close();
         await connection.close().catch(() => undefined);
       })();

@@ -23,7 +23,10 @@ export const ApiEnv = z
     /** A mounted Secret file with the same format (one entry per line or comma-separated). */
     API_KEYS_FILE: z.string().optional(),
     BODY_LIMIT: bytes.default(256 * 1024),
+    /** The longest a write waits for Kafka before it answers 503 (the outcome may still be a write). */
     PUBLISH_TIMEOUT_MS: z.coerce.number().int().positive().default(2_000),
+    /** How long the broker may wait for the in-sync replicas (acks=all); the client waits 5 s longer. */
+    KAFKA_ACK_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
     PUBLISH_LINGER_MS: z.coerce.number().int().min(0).default(2),
     PUBLISH_MAX_BATCH: z.coerce.number().int().positive().default(500),
     RATE_LIMIT_PER_SECOND: z.coerce.number().positive().default(500),
