@@ -43,6 +43,24 @@ function requireJson(req: Request, _res: Response, next: NextFunction) {
   next();
 }
 
+/**
+ * 405 with the documented methods in `Allow` for a documented path asked with any other method.
+ * It runs before the routers, because a sub-router answers OPTIONS itself with only its own methods.
+ */
+function methodNotAllowed(document: Record<string, unknown>) {
+  const paths = Object.entries(document.paths as Record<string, Record<string, unknown>>).map(([path, operations]) => ({
+    pattern: new RegExp(`^${path.replace(/^\/api\/v1/, '').replace(/\{\w+\}/g, '[^/]+')}/?$`),
+    methods: Object.keys(operations).map((m) => m.toUpperCase()),
+  }));
+  return (req: Request, _res: Response, next: NextFunction) => {
+    const documented = paths.find((p) => p.pattern.test(req.path));
+    const method = req.method === 'HEAD' ? 'GET' : req.method;
+    if (!documented || documented.methods.includes(method)) return next();
+    const allow = documented.methods.join(', ');
+    next(new HttpError(405, 'METHOD_NOT_ALLOWED', `${req.method} is not allowed here; use ${allow}`, undefined, { Allow: allow }));
+  };
+}
+
 export function createApp(config: ApiConfig, options: { logger?: Logger; registry?: Registry } = {}): ProducerApi {
   const logger = options.logger ?? createLogger('producer-api', config.LOG_LEVEL);
   const registry = options.registry ?? createRegistry('producer-api');
@@ -99,6 +117,7 @@ export function createApp(config: ApiConfig, options: { logger?: Logger; registr
   api.get('/openapi.json', (_req, res) => void res.json(document));
   api.get('/docs', (_req, res) => void res.type('html').send(docsPage(document)));
   api.use(authenticate(config.apiKeys));
+  api.use(methodNotAllowed(document));
   api.use(rateLimit({ ratePerSecond: config.RATE_LIMIT_PER_SECOND, burst: config.RATE_LIMIT_BURST }, metrics.rateLimited));
   api.use(requireJson);
   api.use(express.json({ limit: config.BODY_LIMIT, type: 'application/json', strict: false }));
