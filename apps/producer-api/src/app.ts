@@ -169,8 +169,12 @@ export function createApp(config: ApiConfig, options: { logger?: Logger; registr
         accepting = false;
         if (server) {
           const closed = new Promise<void>((r) => server!.close(() => r()));
+          // A keep-alive connection that finishes its request after close() would otherwise stay
+          // open for keepAliveTimeout (65 s), past the pod's grace period: close each once idle.
+          const reaper = setInterval(() => server!.closeIdleConnections(), 50);
           server.closeIdleConnections();
           await closed;
+          clearInterval(reaper);
         }
         // Every request has been answered by now; a batch stuck on an unreachable broker is cut off.
         await Promise.race([publisher.drain(), new Promise((r) => setTimeout(r, config.PUBLISH_TIMEOUT_MS).unref())]);

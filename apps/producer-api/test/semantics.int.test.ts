@@ -161,10 +161,13 @@ describe('producer API semantics', () => {
     });
     // Stop while the rest are in flight: after the first answer, not before any request arrived.
     await waitFor('a first answer', () => results.length > 0);
+    const stopStarted = Date.now();
     const stopping = other.app.stop();
     expect(other.app.ready()).toBe(false);
     await Promise.all(inflight);
     await stopping;
+    // Well inside the pod's grace period (SHUTDOWN_TIMEOUT_MS 20 s), not the 65 s keep-alive timeout.
+    expect(Date.now() - stopStarted).toBeLessThan(10_000);
     const accepted = results.filter((r) => r.status === 202);
     expect(accepted.length).toBeGreaterThan(0);
     expect(results.filter((r) => ![202, 0, 503].includes(r.status))).toEqual([]);
