@@ -89,7 +89,7 @@ export async function runApiBench(): Promise<Record<string, unknown>> {
   const admin = createKafka({ brokers: process.env.KAFKA_BROKERS!.split(','), clientId: 'bench' }).admin();
   await admin.connect();
   await ensureTopics(admin, resolveTopics({ prefix }));
-  const { tenantCode: _t, orderId: _o, ...order } = sampleData('order.created') as Record<string, unknown>;
+  const { tenantCode: _t, orderId: _o, status: _s, paymentStatus: _p, ...order } = sampleData('order.created') as Record<string, unknown>;
   const body = JSON.stringify(order);
   const results: Record<string, { max: Awaited<ReturnType<typeof load>>; fixed: Awaited<ReturnType<typeof load>> }> = {};
   let port = 18_500;

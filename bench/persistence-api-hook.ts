@@ -49,7 +49,7 @@ export async function measureAcceptedToPersisted(ctx: ApiLatencyContext): Promis
   const conn = await mongoose.createConnection(ctx.mongoUrl).asPromise();
   try {
     await waitFor('the API', async () => (await fetch(`http://127.0.0.1:${PORT}/readyz`).catch(() => undefined))?.status === 200, { timeoutMs: 60_000, intervalMs: 200 });
-    const { tenantCode: _t, orderId: _o, ...order } = sampleData('order.created') as Record<string, unknown>;
+    const { tenantCode: _t, orderId: _o, status: _s, paymentStatus: _p, ...order } = sampleData('order.created') as Record<string, unknown>;
     const accepted = new Map<string, number>();
     let refused = 0;
     const inflight: Promise<void>[] = [];

@@ -15,6 +15,7 @@ import { correlation } from './http/correlation';
 import { HttpError, errorHandler } from './http/errors';
 import { apiMetrics, observeRequests } from './http/metrics';
 import { rateLimit } from './http/rate-limit';
+import { ProducerSlot } from './producer-slot';
 import { BatchingPublisher } from './publisher';
 import { docsPage, openApiDocument } from './routes/openapi';
 import { lowStockAlert, productRoutes } from './routes/products';
@@ -42,34 +43,61 @@ function requireJson(req: Request, _res: Response, next: NextFunction) {
   next();
 }
 
+/**
+ * 405 with the documented methods in `Allow` for a documented path asked with any other method.
+ * It runs before the routers, because a sub-router answers OPTIONS itself with only its own methods.
+ */
+function methodNotAllowed(document: Record<string, unknown>) {
+  const paths = Object.entries(document.paths as Record<string, Record<string, unknown>>).map(([path, operations]) => ({
+    pattern: new RegExp(`^${path.replace(/^\/api\/v1/, '').replace(/\{\w+\}/g, '[^/]+')}/?$`),
+    methods: Object.keys(operations).map((m) => m.toUpperCase()),
+  }));
+  return (req: Request, _res: Response, next: NextFunction) => {
+    const documented = paths.find((p) => p.pattern.test(req.path));
+    const method = req.method === 'HEAD' ? 'GET' : req.method;
+    if (!documented || documented.methods.includes(method)) return next();
+    const allow = documented.methods.join(', ');
+    next(new HttpError(405, 'METHOD_NOT_ALLOWED', `${req.method} is not allowed here; use ${allow}`, undefined, { Allow: allow }));
+  };
+}
+
 export function createApp(config: ApiConfig, options: { logger?: Logger; registry?: Registry } = {}): ProducerApi {
   const logger = options.logger ?? createLogger('producer-api', config.LOG_LEVEL);
   const registry = options.registry ?? createRegistry('producer-api');
   const metrics = apiMetrics(registry);
   const connection = mongoose.createConnection();
-  const kafka = createKafka({ ...kafkaConnection(config, 'producer-api'), connectionTimeoutMs: 1_000, requestTimeoutMs: config.PUBLISH_TIMEOUT_MS }, { retries: 2 });
+  // The client waits longer than the broker's acks=all wait, so a slow acknowledgement arrives as
+  // an answer instead of a client-side timeout that KafkaJS would retry with a rolled-back sequence.
+  const kafka = createKafka({ ...kafkaConnection(config, 'producer-api'), connectionTimeoutMs: 1_000, requestTimeoutMs: config.KAFKA_ACK_TIMEOUT_MS + 5_000 }, { retries: 2 });
   // Idempotent + acks=all: a retried batch is de-duplicated by the broker; one request in flight keeps order.
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 500 } });
-  const publisher = new BatchingPublisher(producer, { lingerMs: config.PUBLISH_LINGER_MS, maxBatch: config.PUBLISH_MAX_BATCH, timeoutMs: config.PUBLISH_TIMEOUT_MS }, {
+  const producers = new ProducerSlot(
+    () => kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 500 } }),
+    logger,
+  );
+  const publisherOptions = {
+    lingerMs: config.PUBLISH_LINGER_MS,
+    maxBatch: config.PUBLISH_MAX_BATCH,
+    timeoutMs: config.PUBLISH_TIMEOUT_MS,
+    ackTimeoutMs: config.KAFKA_ACK_TIMEOUT_MS,
+    onUnknownOutcome: () => producers.replace(`a batch was not acknowledged within ${config.PUBLISH_TIMEOUT_MS} ms`),
+  };
+  const publisher = new BatchingPublisher(producers, publisherOptions, {
     sendDuration: metrics.sendDuration,
     batchSize: metrics.batchSize,
     errors: metrics.producerErrors,
   });
-  const idempotency = new IdempotencyStore(connection, config.IDEMPOTENCY_TTL_HOURS * HOUR_MS);
+  const idempotency = new IdempotencyStore(connection, config.IDEMPOTENCY_TTL_HOURS * HOUR_MS, () => new Date(), config.IDEMPOTENCY_LEASE_MS);
   const products = new InventoryStore(connection, { onWrite: (collection, op) => metrics.mongoWrites.inc({ collection, op }) });
   const direct = new DirectWriter(connection, metrics);
   const document = openApiDocument({ maxWaitMs: config.ORDER_WAIT_MAX_MS });
 
-  let producerConnected = false;
   let accepting = false;
   let server: Server | undefined;
   let started: Promise<void> | undefined;
   let stopped: Promise<void> | undefined;
-  producer.on(producer.events.CONNECT, () => (producerConnected = true));
-  producer.on(producer.events.DISCONNECT, () => (producerConnected = false));
 
   const kafkaNeeded = config.WRITE_MODE !== 'direct';
-  const ready = () => accepting && connection.readyState === 1 && (!kafkaNeeded || producerConnected);
+  const ready = () => accepting && connection.readyState === 1 && (!kafkaNeeded || producers.ready);
 
   const app = express();
   app.disable('x-powered-by');
@@ -78,7 +106,7 @@ export function createApp(config: ApiConfig, options: { logger?: Logger; registr
   app.use(observeRequests(metrics));
   app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
   app.get('/readyz', (_req, res) => {
-    const checks = { accepting, mongo: connection.readyState === 1, kafka: kafkaNeeded ? producerConnected : 'not used' };
+    const checks = { accepting, mongo: connection.readyState === 1, kafka: kafkaNeeded ? producers.ready : 'not used' };
     res.status(ready() ? 200 : 503).json({ status: ready() ? 'ready' : 'not ready', checks });
   });
   app.get('/metrics', async (_req, res) => {
@@ -89,6 +117,7 @@ export function createApp(config: ApiConfig, options: { logger?: Logger; registr
   api.get('/openapi.json', (_req, res) => void res.json(document));
   api.get('/docs', (_req, res) => void res.type('html').send(docsPage(document)));
   api.use(authenticate(config.apiKeys));
+  api.use(methodNotAllowed(document));
   api.use(rateLimit({ ratePerSecond: config.RATE_LIMIT_PER_SECOND, burst: config.RATE_LIMIT_BURST }, metrics.rateLimited));
   api.use(requireJson);
   api.use(express.json({ limit: config.BODY_LIMIT, type: 'application/json', strict: false }));
@@ -112,17 +141,6 @@ export function createApp(config: ApiConfig, options: { logger?: Logger; registr
   app.use((req, _res, next) => next(new HttpError(404, 'NOT_FOUND', `no route ${req.method} ${req.path}`)));
   app.use(errorHandler(logger));
 
-  async function connectProducer(): Promise<void> {
-    while (accepting && !producerConnected) {
-      try {
-        await producer.connect();
-      } catch (error) {
-        logger.warn({ err: (error as Error).message }, 'Kafka not reachable; writes answer 503 until it is');
-        await new Promise((r) => setTimeout(r, 2_000).unref());
-      }
-    }
-  }
-
   return {
     registry,
     ready,
@@ -131,12 +149,13 @@ export function createApp(config: ApiConfig, options: { logger?: Logger; registr
     },
     start() {
       started ??= (async () => {
-        await connection.openUri(config.MONGO_URL, { dbName: mongoDatabaseName(config.MONGO_URL), serverSelectionTimeoutMS: 5_000, maxPoolSize: 50 });
+        // No command buffering: a down database fails fast (503) instead of queueing requests.
+        await connection.openUri(config.MONGO_URL, { dbName: mongoDatabaseName(config.MONGO_URL), serverSelectionTimeoutMS: 5_000, maxPoolSize: 50, bufferCommands: false });
         const mongoServer = await detectMongoServer(connection);
         await idempotency.init(mongoServer, logger);
         products.init(mongoServer);
         accepting = true;
-        if (kafkaNeeded) void connectProducer();
+        if (kafkaNeeded) producers.start();
         server = await new Promise<Server>((resolve) => {
           const s = app.listen(config.PORT, () => resolve(s));
         });
@@ -152,11 +171,16 @@ export function createApp(config: ApiConfig, options: { logger?: Logger; registr
         accepting = false;
         if (server) {
           const closed = new Promise<void>((r) => server!.close(() => r()));
+          // A keep-alive connection that finishes its request after close() would otherwise stay
+          // open for keepAliveTimeout (65 s), past the pod's grace period: close each once idle.
+          const reaper = setInterval(() => server!.closeIdleConnections(), 50);
           server.closeIdleConnections();
           await closed;
+          clearInterval(reaper);
         }
-        await publisher.drain();
-        await producer.disconnect().catch(() => undefined);
+        // Every request has been answered by now; a batch stuck on an unreachable broker is cut off.
+        await Promise.race([publisher.drain(), new Promise((r) => setTimeout(r, config.PUBLISH_TIMEOUT_MS).unref())]);
+        await producers.stop();
         idempotency.close();
         await connection.close().catch(() => undefined);
       })();

@@ -23,12 +23,17 @@ export const ApiEnv = z
     /** A mounted Secret file with the same format (one entry per line or comma-separated). */
     API_KEYS_FILE: z.string().optional(),
     BODY_LIMIT: bytes.default(256 * 1024),
+    /** The longest a write waits for Kafka before it answers 503 (the outcome may still be a write). */
     PUBLISH_TIMEOUT_MS: z.coerce.number().int().positive().default(2_000),
+    /** How long the broker may wait for the in-sync replicas (acks=all); the client waits 5 s longer. */
+    KAFKA_ACK_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
     PUBLISH_LINGER_MS: z.coerce.number().int().min(0).default(2),
     PUBLISH_MAX_BATCH: z.coerce.number().int().positive().default(500),
     RATE_LIMIT_PER_SECOND: z.coerce.number().positive().default(500),
     RATE_LIMIT_BURST: z.coerce.number().positive().default(1_000),
     IDEMPOTENCY_TTL_HOURS: z.coerce.number().positive().default(24),
+    /** How long a pending Idempotency-Key claim is held before a retry may take it over and re-drive it. */
+    IDEMPOTENCY_LEASE_MS: z.coerce.number().int().positive().default(10_000),
     /** Longest `GET /orders/:id?waitFor=persisted` may hold a request (≤ 30 s). */
     ORDER_WAIT_MAX_MS: z.coerce.number().int().min(0).max(30_000).default(30_000),
   })
@@ -38,6 +43,10 @@ export const ApiEnv = z
   .superRefine((env, ctx) => {
     if (!env.API_KEYS && !env.API_KEYS_FILE) {
       ctx.addIssue({ code: 'custom', path: ['API_KEYS'], message: 'set API_KEYS or API_KEYS_FILE' });
+    }
+    if (env.IDEMPOTENCY_LEASE_MS > 0 && env.IDEMPOTENCY_LEASE_MS < env.PUBLISH_TIMEOUT_MS) {
+      // A lease shorter than a publish would let a retry re-drive a request that is still in flight.
+      ctx.addIssue({ code: 'custom', path: ['IDEMPOTENCY_LEASE_MS'], message: 'must be at least PUBLISH_TIMEOUT_MS' });
     }
   });
 

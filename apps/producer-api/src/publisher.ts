@@ -1,4 +1,4 @@
-import type { Producer } from 'kafkajs';
+import type { ProducerBatch } from 'kafkajs';
 import type { Counter, Histogram } from 'prom-client';
 import { AppError } from '@medlives/errors';
 import type { EncodedEvent } from '@medlives/events';
@@ -7,8 +7,20 @@ export interface PublisherOptions {
   /** How long the first request of a batch waits for company. */
   readonly lingerMs: number;
   readonly maxBatch: number;
-  /** A request not acknowledged within this bound is refused (503), never half-accepted. */
+  /**
+   * A request not acknowledged within this bound is answered 503. If it was already sent the
+   * outcome is unknown (the broker may still write it): the caller keeps the event to re-send.
+   */
   readonly timeoutMs: number;
+  /** How long the broker may wait for the in-sync replicas (acks=all) before it answers. */
+  readonly ackTimeoutMs?: number;
+  /** Called when a sent batch outlives the bound: its producer should not be trusted further. */
+  readonly onUnknownOutcome?: () => void;
+}
+
+/** What the publisher needs from a producer (a KafkaJS Producer or the API's ProducerSlot). */
+export interface BatchSender {
+  sendBatch(batch: ProducerBatch): Promise<unknown>;
 }
 
 export interface PublisherMetrics {
@@ -24,6 +36,7 @@ interface Pending {
   reject: (error: AppError) => void;
   timer: NodeJS.Timeout;
   sent: boolean;
+  settled: boolean;
 }
 
 /**
@@ -39,7 +52,7 @@ export class BatchingPublisher {
   private idle: Array<() => void> = [];
 
   constructor(
-    private readonly producer: Producer,
+    private readonly producer: BatchSender,
     private readonly options: PublisherOptions,
     private readonly metrics: PublisherMetrics,
   ) {}
@@ -53,6 +66,7 @@ export class BatchingPublisher {
         resolve,
         reject,
         sent: false,
+        settled: false,
         timer: setTimeout(() => this.expire(pending), this.options.timeoutMs),
       };
       this.queue.push(pending);
@@ -69,11 +83,18 @@ export class BatchingPublisher {
   }
 
   private expire(pending: Pending): void {
-    // Still queued: drop it so it is never sent. Already sent: the batch outcome decides.
-    if (pending.sent) return;
-    this.queue = this.queue.filter((p) => p !== pending);
+    if (pending.settled) return;
+    pending.settled = true;
     this.metrics.errors.inc({ code: 'KAFKA_TIMEOUT' });
-    pending.reject(new AppError('KAFKA_TIMEOUT', `Kafka did not acknowledge within ${this.options.timeoutMs} ms`));
+    if (!pending.sent) {
+      // Still queued: drop it so it is never sent.
+      this.queue = this.queue.filter((p) => p !== pending);
+      pending.reject(new AppError('KAFKA_TIMEOUT', `Kafka was not reached within ${this.options.timeoutMs} ms; nothing was sent`));
+      return;
+    }
+    // Sent, not acknowledged: the broker may still write it. Answer now; the caller keeps the event.
+    pending.reject(new AppError('KAFKA_TIMEOUT', `Kafka did not acknowledge within ${this.options.timeoutMs} ms; the outcome is unknown`));
+    this.options.onUnknownOutcome?.();
   }
 
   private schedule(now = false): void {
@@ -107,26 +128,32 @@ export class BatchingPublisher {
     try {
       await this.producer.sendBatch({
         acks: -1,
+        ...(this.options.ackTimeoutMs ? { timeout: this.options.ackTimeoutMs } : {}),
         topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
       });
       stopTimer({ outcome: 'ok' });
-      for (const p of batch) {
-        clearTimeout(p.timer);
-        p.resolve();
-      }
+      for (const p of this.unsettled(batch)) p.resolve();
     } catch (error) {
       stopTimer({ outcome: 'error' });
       const appError = new AppError('KAFKA_UNAVAILABLE', `Kafka refused the batch: ${(error as Error).message}`, { cause: error });
-      this.metrics.errors.inc({ code: appError.code }, batch.length);
-      for (const p of batch) {
-        clearTimeout(p.timer);
-        p.reject(appError);
-      }
+      const waiting = this.unsettled(batch);
+      if (waiting.length) this.metrics.errors.inc({ code: appError.code }, waiting.length);
+      for (const p of waiting) p.reject(appError);
     } finally {
       this.inFlight = false;
       this.schedule(this.closed);
       this.settleIdle();
     }
+  }
+
+  /** The batch's requests still waiting for an answer (expired ones were answered already). */
+  private unsettled(batch: Pending[]): Pending[] {
+    const waiting = batch.filter((p) => !p.settled);
+    for (const p of waiting) {
+      p.settled = true;
+      clearTimeout(p.timer);
+    }
+    return waiting;
   }
 
   private settleIdle(): void {

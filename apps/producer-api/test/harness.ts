@@ -66,7 +66,7 @@ export interface ApiHarness {
 }
 
 function sentinelOrder(): Record<string, unknown> {
-  const { tenantCode: _t, orderId: _o, ...order } = sampleData('order.created') as Record<string, unknown>;
+  const { tenantCode: _t, orderId: _o, status: _s, paymentStatus: _p, ...order } = sampleData('order.created') as Record<string, unknown>;
   return order;
 }
 

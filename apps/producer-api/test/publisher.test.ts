@@ -42,21 +42,31 @@ describe('BatchingPublisher', () => {
     await Promise.all(rest);
   });
 
-  it('when Kafka does not answer within the bound, then queued requests fail KAFKA_TIMEOUT and are never sent', async () => {
+  it('when Kafka does not answer within the bound, then queued requests are never sent and sent ones fail as an unknown outcome', async () => {
     const fake = fakeProducer();
     const m = metrics();
-    const publisher = new BatchingPublisher(fake.producer, { lingerMs: 0, maxBatch: 100, timeoutMs: 50 }, m);
+    const unknown = jest.fn();
+    const publisher = new BatchingPublisher(fake.producer, { lingerMs: 0, maxBatch: 100, timeoutMs: 50, onUnknownOutcome: unknown }, m);
     const inFlight = publisher.publish(event('k', 1));
     const queued = publisher.publish(event('k', 2));
-    await expect(queued).rejects.toMatchObject({ code: 'KAFKA_TIMEOUT', retriable: true });
+    await expect(queued).rejects.toMatchObject({ code: 'KAFKA_TIMEOUT', retriable: true, message: expect.stringContaining('nothing was sent') });
+    await expect(inFlight).rejects.toMatchObject({ code: 'KAFKA_TIMEOUT', message: expect.stringContaining('outcome is unknown') });
+    expect(unknown).toHaveBeenCalledTimes(1);
+    // The late answer of the batch settles nothing twice and counts no second error.
     fake.pending[0]!.reject(new Error('broker gone'));
-    await expect(inFlight).rejects.toBeInstanceOf(AppError);
     await new Promise((r) => setImmediate(r));
     expect(fake.batches).toEqual([['1']]);
-    expect((await m.errors.get()).values.map((v) => [v.labels.code, v.value]).sort()).toEqual([
-      ['KAFKA_TIMEOUT', 1],
-      ['KAFKA_UNAVAILABLE', 1],
-    ]);
+    expect((await m.errors.get()).values.map((v) => [v.labels.code, v.value]).sort()).toEqual([['KAFKA_TIMEOUT', 2]]);
+  });
+
+  it('when Kafka refuses a batch within the bound, then its requests fail KAFKA_UNAVAILABLE', async () => {
+    const fake = fakeProducer();
+    const m = metrics();
+    const publisher = new BatchingPublisher(fake.producer, { lingerMs: 0, maxBatch: 100, timeoutMs: 5_000 }, m);
+    const sent = publisher.publish(event('k', 1));
+    fake.pending[0]!.reject(new Error('broker gone'));
+    await expect(sent).rejects.toMatchObject({ code: 'KAFKA_UNAVAILABLE' });
+    expect((await m.errors.get()).values.map((v) => [v.labels.code, v.value])).toEqual([['KAFKA_UNAVAILABLE', 1]]);
   });
 
   it('when draining for shutdown, then queued records are flushed and new ones refused', async () => {

@@ -161,10 +161,13 @@ describe('producer API semantics', () => {
     });
     // Stop while the rest are in flight: after the first answer, not before any request arrived.
     await waitFor('a first answer', () => results.length > 0);
+    const stopStarted = Date.now();
     const stopping = other.app.stop();
     expect(other.app.ready()).toBe(false);
     await Promise.all(inflight);
     await stopping;
+    // Well inside the pod's grace period (SHUTDOWN_TIMEOUT_MS 20 s), not the 65 s keep-alive timeout.
+    expect(Date.now() - stopStarted).toBeLessThan(10_000);
     const accepted = results.filter((r) => r.status === 202);
     expect(accepted.length).toBeGreaterThan(0);
     expect(results.filter((r) => ![202, 0, 503].includes(r.status))).toEqual([]);
@@ -186,9 +189,10 @@ describe('producer API when Kafka is unreachable', () => {
     expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(res.ms).toBeLessThan(1_500 + 500);
     expect((await api.request('GET', '/readyz', { key: null })).status).toBe(503);
-    // The key was released: a retry once Kafka is back is a fresh attempt, not a replay of a 503.
+    // A 503 is not stored as the answer: the retry re-drives the same event (no 409, no replayed 503).
     const retry = await api.request('POST', path, { body, headers: { 'idempotency-key': 'down-1' } });
     expect(retry.status).toBe(503);
+    expect(retry.headers.get('idempotent-replayed')).toBeNull();
     expect(api.recorder.count((r) => r.decoded.ok && (r.decoded.envelope.data as { orderId?: string }).orderId === entityId)).toBe(0);
   });
 });

@@ -79,3 +79,4 @@ export * from './workload';
 export * from './child';
 export * from './ferretdb';
 export * from './worker-harness';
+export * from './tcp-proxy';

@@ -1,70 +1,74 @@
-import type { z } from 'zod';
 import { type Envelope, type FieldIssue, type OrderStatus, canTransition, createEvent, toFieldIssues } from '@medlives/events';
 import { AppError } from '@medlives/errors';
-import { HttpError } from '../http/errors';
-import type { BuildContext, WriteRoute } from '../routes/write-routes';
-import { newId } from '../routes/write-routes';
+import type { z } from 'zod';
+import { type BuildContext, type WriteSpec, newId } from './write-spec';
 
 function hasField(schema: z.ZodType, field: string): boolean {
   const shape = (schema as unknown as { shape?: Record<string, unknown> }).shape;
   return shape !== undefined && field in shape;
 }
 
-function invalid(issues: FieldIssue[]): HttpError {
-  return new HttpError(422, 'SCHEMA_INVALID', `invalid request: ${issues.map((i) => i.path).join(', ')}`, issues);
+/** The caller's fault, naming every bad field; the HTTP layer answers it with 422. */
+export function invalid(issues: FieldIssue[], message = `invalid request: ${issues.map((i) => i.path).join(', ')}`): AppError {
+  return new AppError('SCHEMA_INVALID', message, { context: { issues } });
 }
 
 /** Issue paths are reported as the client wrote them: body fields, or `params.x` for URL parts. */
-function relocate(route: WriteRoute, issues: FieldIssue[]): FieldIssue[] {
+function relocate(spec: WriteSpec, issues: FieldIssue[]): FieldIssue[] {
   return issues.map((issue) => {
     const [head, ...rest] = issue.path.split('.');
-    if (head && head in route.pathFields) return { ...issue, path: `params.${route.pathFields[head]}` };
-    if (route.bodyAt === 'changes' && head === 'changes') return { ...issue, path: rest.join('.') || '(root)' };
+    if (head && head in spec.pathFields) return { ...issue, path: `params.${spec.pathFields[head]}` };
+    if (spec.bodyAt === 'changes' && head === 'changes') return { ...issue, path: rest.join('.') || '(root)' };
     return issue;
   });
 }
 
-/** Body + URL + credential → event data for the route. Throws 422 naming every bad field. */
-export function buildData(route: WriteRoute, body: Record<string, unknown>, ctx: BuildContext): Record<string, unknown> {
-  for (const field of Object.keys(route.pathFields)) {
-    if (field in body && route.bodyAt === 'root' && !route.customBody) {
+/** Body + URL + credential → event data for the write. Throws SCHEMA_INVALID naming every bad field. */
+export function buildData(spec: WriteSpec, body: Record<string, unknown>, ctx: BuildContext): Record<string, unknown> {
+  for (const field of Object.keys(spec.pathFields)) {
+    if (field in body && spec.bodyAt === 'root' && !spec.customBody) {
       throw invalid([{ path: field, message: `comes from the URL path and must not be in the body` }]);
     }
   }
-  const fromPath = Object.fromEntries(Object.entries(route.pathFields).map(([field, param]) => [field, ctx.params[param]]));
-  const tenant = hasField(route.dataSchema, 'tenantCode') ? { tenantCode: ctx.tenantCode } : {};
-  if (route.customBody) {
-    const parsed = route.customBody.schema.safeParse(body);
+  const fromPath = Object.fromEntries(Object.entries(spec.pathFields).map(([field, param]) => [field, ctx.params[param]]));
+  const tenant = hasField(spec.dataSchema, 'tenantCode') ? { tenantCode: ctx.tenantCode } : {};
+  if (spec.customBody) {
+    const parsed = spec.customBody.schema.safeParse(body);
     if (!parsed.success) throw invalid(toFieldIssues(parsed.error));
-    return route.customBody.build(parsed.data as Record<string, unknown>, ctx);
+    return spec.customBody.build(parsed.data as Record<string, unknown>, ctx);
   }
-  if (route.bodyAt === 'changes') return { ...fromPath, ...tenant, changes: body };
+  const serverOwned = Object.entries(spec.serverFields ?? {});
+  const named = serverOwned.filter(([field]) => field in body);
+  if (named.length) throw invalid(named.map(([field, { reason }]) => ({ path: field, message: reason })));
+  if (spec.bodyAt === 'changes') return { ...fromPath, ...tenant, changes: body };
   const { tenantCode: _ignored, ...rest } = body;
-  const generated = route.generatedId && rest[route.generatedId.field] === undefined ? { [route.generatedId.field]: newId(route) } : {};
-  return { ...rest, ...generated, ...fromPath, ...tenant };
+  const generated = spec.generatedId && rest[spec.generatedId.field] === undefined ? { [spec.generatedId.field]: newId(spec) } : {};
+  const defaults = Object.entries(spec.defaults ?? {}).filter(([field]) => rest[field] === undefined).map(([field, value]) => [field, value(ctx)]);
+  const server = serverOwned.filter(([, f]) => f.value).map(([field, f]) => [field, f.value!(ctx)]);
+  return { ...rest, ...Object.fromEntries(defaults), ...generated, ...Object.fromEntries(server), ...fromPath, ...tenant };
 }
 
-export function checkData(route: WriteRoute, data: Record<string, unknown>): void {
-  const result = route.dataSchema.safeParse(data);
-  if (!result.success) throw invalid(relocate(route, toFieldIssues(result.error)));
+export function checkData(spec: WriteSpec, data: Record<string, unknown>): void {
+  const result = spec.dataSchema.safeParse(data);
+  if (!result.success) throw invalid(relocate(spec, toFieldIssues(result.error)));
 }
 
-/** 409 when the read model knows the current status and the status machine forbids the move. */
+/** ILLEGAL_TRANSITION when the read model knows the current status and the status machine forbids the move. */
 export function checkTransition(current: OrderStatus | null | undefined, next: unknown): void {
   if (!current || typeof next !== 'string') return;
   if (!canTransition(current, next as OrderStatus)) {
-    throw new HttpError(409, 'ILLEGAL_TRANSITION', `an order in status ${current} cannot move to ${next}`, undefined, {}, { currentStatus: current });
+    throw new AppError('ILLEGAL_TRANSITION', `an order in status ${current} cannot move to ${next}`, { context: { currentStatus: current } });
   }
 }
 
 export function buildEnvelope(
-  route: WriteRoute,
+  spec: WriteSpec,
   data: Record<string, unknown>,
   meta: { tenantCode: string; userId: string; role: 'tenant' | 'admin'; correlationId: string; now: Date },
 ): Envelope {
   try {
     return createEvent({
-      eventType: route.eventType,
+      eventType: spec.eventType,
       tenantCode: meta.tenantCode,
       source: 'producer-api',
       actor: { userId: meta.userId, role: meta.role },
@@ -75,9 +79,8 @@ export function buildEnvelope(
   } catch (error) {
     if (AppError.is(error, 'SCHEMA_INVALID')) {
       const issues = (error.context.issues as FieldIssue[] | undefined) ?? [];
-      throw invalid(relocate(route, issues.map((i) => ({ ...i, path: i.path.replace(/^data\./, '') }))));
+      throw invalid(relocate(spec, issues.map((i) => ({ ...i, path: i.path.replace(/^data\./, '') }))));
     }
     throw error;
   }
 }
-

@@ -1,27 +1,65 @@
 import { z } from 'zod';
-import { Id, ORDER_STATUSES } from '@medlives/events';
+import { Id, ORDER_STATUSES, TenantCode, Timestamp } from '@medlives/events';
 import { CreateProductBody, StockMoveBody } from '@medlives/inventory';
 import { WRITE_ROUTES, type WriteRoute } from './write-routes';
 
 type JsonSchema = Record<string, unknown> & { properties?: Record<string, unknown>; required?: string[] };
 
 const json = (schema: z.ZodType): JsonSchema => {
-  const out = z.toJSONSchema(schema, { io: 'input', target: 'draft-2020-12', unrepresentable: 'any' }) as JsonSchema;
+  const out = z.toJSONSchema(schema, {
+    io: 'input',
+    target: 'draft-2020-12',
+    unrepresentable: 'any',
+    // zod's email rule is its pattern; JSON Schema's `format: email` is RFC 5321 (e.g. a local
+    // part of at most 64 characters), which the server does not apply. Document the rule it does.
+    override: ({ jsonSchema }) => {
+      if (jsonSchema.format === 'email' && jsonSchema.pattern) delete jsonSchema.format;
+    },
+  }) as JsonSchema;
   delete out.$schema;
   return out;
 };
 
+/**
+ * Rules across fields that JSON Schema cannot state; the document says them in words and the 422
+ * names the field.
+ */
+const CROSS_FIELD_RULES: Readonly<Record<string, string>> = {
+  createOrder: 'totalPrice must equal the sum of quantity × unitPrice (to the cent per item); deliveryDate must not be before orderDate.',
+  updateOrder: 'items and totalPrice change together, and totalPrice must equal the sum of quantity × unitPrice.',
+  createPrescription: 'endDate must not be before startDate.',
+  updatePrescription: 'endDate must not be before startDate when both change.',
+};
+
+/** A PATCH must change something: `{}` is refused (422), so the document says so. */
+function nonEmptyChanges(schema: JsonSchema): JsonSchema {
+  const changes = schema.properties?.changes as JsonSchema | undefined;
+  if (changes?.type === 'object') return { ...schema, properties: { ...schema.properties, changes: { ...changes, minProperties: 1 } } };
+  return schema;
+}
+
 /** The documented body of a write route, derived from its event data schema (never written twice). */
 export function bodySchema(route: WriteRoute): JsonSchema {
+  const rule = CROSS_FIELD_RULES[route.operationId];
+  const body = documentedBody(route);
+  return rule ? { ...body, description: rule } : body;
+}
+
+function documentedBody(route: WriteRoute): JsonSchema {
   if (route.customBody) return json(route.customBody.schema);
   const data = json(route.dataSchema);
-  if (route.bodyAt === 'changes') return (data.properties?.changes as JsonSchema) ?? {};
+  const serverOwned = Object.keys(route.serverFields ?? {});
+  if (route.bodyAt === 'changes') {
+    const changes = (data.properties?.changes as JsonSchema) ?? {};
+    const properties = Object.fromEntries(Object.entries(changes.properties ?? {}).filter(([field]) => !serverOwned.includes(field)));
+    return { ...changes, properties, minProperties: 1 };
+  }
   const properties = { ...(data.properties ?? {}) };
-  for (const field of Object.keys(route.pathFields)) delete properties[field];
-  const optional = new Set(['tenantCode', ...(route.generatedId ? [route.generatedId.field] : [])]);
+  for (const field of [...Object.keys(route.pathFields), ...serverOwned]) delete properties[field];
+  const optional = new Set(['tenantCode', ...(route.generatedId ? [route.generatedId.field] : []), ...Object.keys(route.defaults ?? {}), ...serverOwned]);
   // Admin keys name the tenant they act for; tenant keys may repeat their own.
-  properties.tenantCode ??= { type: 'string' };
-  return { ...data, properties, required: (data.required ?? []).filter((f) => !optional.has(f) && !(f in route.pathFields)) };
+  properties.tenantCode = json(TenantCode);
+  return nonEmptyChanges({ ...data, properties, required: (data.required ?? []).filter((f) => !optional.has(f) && !(f in route.pathFields)) });
 }
 
 const ErrorBody = {
@@ -90,7 +128,7 @@ export function openApiDocument(options: { maxWaitMs: number }): Record<string, 
       q('waitFor', { enum: ['persisted'] }, 'long-poll until the order (and eventId) is persisted'),
       q('timeoutMs', { type: 'integer', minimum: 0, maximum: options.maxWaitMs }, `how long waitFor may wait (default ${Math.min(10_000, options.maxWaitMs)})`),
       q('eventId', { type: 'string', format: 'uuid' }, 'with waitFor: wait until this event is applied'),
-      q('tenantCode', { type: 'string' }, 'admin only: the tenant of the order'),
+      q('tenantCode', json(TenantCode), 'admin only: the tenant of the order'),
     ],
     responses: { '200': { description: 'The order', content: { 'application/json': { schema: order } } }, ...errors(401, 403, 404, 409, 422, 429, 503) },
   });
@@ -98,11 +136,11 @@ export function openApiDocument(options: { maxWaitMs: number }): Record<string, 
     operationId: 'listOrders', summary: 'Orders of the tenant, newest first, cursor-paged', tags: ['orders'],
     parameters: [
       q('status', { enum: [...ORDER_STATUSES] }, 'only this status'),
-      q('from', { type: 'string', format: 'date-time' }, 'orderDate >= from'),
-      q('to', { type: 'string', format: 'date-time' }, 'orderDate < to'),
+      q('from', json(Timestamp), 'orderDate >= from (UTC, ending in Z)'),
+      q('to', json(Timestamp), 'orderDate < to (UTC, ending in Z)'),
       q('limit', { type: 'integer', minimum: 1, maximum: 200 }, 'page size (default 50)'),
       q('cursor', { type: 'string' }, 'nextCursor of the previous page'),
-      q('tenantCode', { type: 'string' }, 'admin only: one tenant'),
+      q('tenantCode', json(TenantCode), 'admin only: one tenant'),
     ],
     responses: {
       '200': { description: 'A page', content: { 'application/json': { schema: { type: 'object', required: ['items', 'nextCursor'], properties: { items: { type: 'array', items: order }, nextCursor: { type: ['string', 'null'] } } } } } },
@@ -112,7 +150,7 @@ export function openApiDocument(options: { maxWaitMs: number }): Record<string, 
   const product = { $ref: '#/components/schemas/Product' };
   add('post', '/products', {
     operationId: 'createProduct', summary: 'Create a product with stock', tags: ['products'],
-    requestBody: { required: true, content: { 'application/json': { schema: json(CreateProductBody.extend({ tenantCode: z.string().optional() })) } } },
+    requestBody: { required: true, content: { 'application/json': { schema: json(CreateProductBody.extend({ tenantCode: TenantCode.optional() })) } } },
     responses: { '201': { description: 'Created', content: { 'application/json': { schema: product } } }, ...errors(400, 401, 403, 409, 413, 415, 422, 429, 503) },
   });
   add('get', '/products/:productId', {
@@ -123,7 +161,7 @@ export function openApiDocument(options: { maxWaitMs: number }): Record<string, 
   for (const action of ['reserve', 'release'] as const) {
     add('post', `/products/:productId/${action}`, {
       operationId: `${action}Stock`, summary: `${action === 'reserve' ? 'Reserve' : 'Release'} stock for an order (atomic, once per order)`, tags: ['products'],
-      requestBody: { required: true, content: { 'application/json': { schema: json(StockMoveBody.extend({ tenantCode: z.string().optional() })) } } },
+      requestBody: { required: true, content: { 'application/json': { schema: json(StockMoveBody.extend({ tenantCode: TenantCode.optional() })) } } },
       responses: {
         '200': { description: 'Applied, or already applied for this order', content: { 'application/json': { schema: { type: 'object', required: ['status', 'applied', 'product'], properties: { status: { type: 'string' }, applied: { type: 'boolean' }, product } } } } },
         ...errors(400, 401, 403, 404, 409, 413, 415, 422, 429, 503),

@@ -1,11 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import {
   AppointmentBookedData,
   AppointmentCancelledData,
   AppointmentUpdatedData,
   DeliveryLocationData,
-  type EventType,
   HealthRecordCreatedData,
   HealthRecordUpdatedData,
   NonEmptyText,
@@ -18,58 +16,38 @@ import {
   PrescriptionUpdatedData,
   StatusChangedData,
 } from '@medlives/events';
-
-/** What a handler knows besides the body when it builds an event's data. */
-export interface BuildContext {
-  params: Record<string, string>;
-  tenantCode: string;
-  userId: string;
-  now: Date;
-  /** Current order status from the read model, when the route needs it. */
-  currentStatus?: string | null;
-}
+import type { WriteSpec } from '../domain/write-spec';
 
 /**
- * One write endpoint: the HTTP shape, the event it publishes, and how the body becomes event
- * data. The router and the OpenAPI document are both generated from this table.
+ * One write endpoint: the HTTP shape plus how it builds its event (domain/write-spec). The
+ * router and the OpenAPI document are both generated from this table.
  */
-export interface WriteRoute {
+export interface WriteRoute extends WriteSpec {
   readonly method: 'post' | 'patch' | 'delete';
   readonly path: string;
-  readonly operationId: string;
   readonly summary: string;
   readonly tag: string;
-  readonly eventType: EventType;
-  /** The event data schema (validates the built data; the source of the documented body). */
-  readonly dataSchema: z.ZodType;
-  /** Where the body sits inside the event data: merged at the root, or under one field. */
-  readonly bodyAt: 'root' | 'changes';
-  /** Data fields filled from the path; a body naming them is refused. */
-  readonly pathFields: Readonly<Record<string, string>>;
-  /** Id field generated when the client omits it (creation endpoints). */
-  readonly generatedId?: { field: string; prefix: string };
-  /** The id echoed back as `<entity>Id` in the 202 body. */
-  readonly entityIdField: string;
   /** Body optional (e.g. DELETE). */
   readonly bodyOptional?: boolean;
-  /** For bodies that are not a slice of the data schema (status changes). */
-  readonly customBody?: { schema: z.ZodType; build(body: Record<string, unknown>, ctx: BuildContext): Record<string, unknown> };
-  readonly needsCurrentStatus?: boolean;
 }
 
 export const StatusChangeBody = z.strictObject({ status: OrderStatus, reason: NonEmptyText(500).optional() });
-
-const id = (prefix: string) => `${prefix}_${randomUUID()}`;
 
 export const WRITE_ROUTES: readonly WriteRoute[] = [
   {
     method: 'post', path: '/orders', operationId: 'createOrder', summary: 'Create an order', tag: 'orders',
     eventType: 'order.created', dataSchema: OrderCreatedData, bodyAt: 'root', pathFields: {},
     generatedId: { field: 'orderId', prefix: 'ord' }, entityIdField: 'orderId',
+    serverFields: {
+      status: { reason: 'set by the server: an order starts pending and moves only through POST /orders/{orderId}/status', value: () => 'pending' },
+      paymentStatus: { reason: 'set by the server: an order starts unpaid; payment moves only through POST /orders/{orderId}/status', value: () => 'unpaid' },
+    },
+    defaults: { orderDate: (ctx) => ctx.now.toISOString() },
   },
   {
     method: 'patch', path: '/orders/:orderId', operationId: 'updateOrder', summary: 'Update an order', tag: 'orders',
     eventType: 'order.updated', dataSchema: OrderUpdatedData, bodyAt: 'changes', pathFields: { orderId: 'orderId' }, entityIdField: 'orderId',
+    serverFields: { paymentStatus: { reason: 'payment moves only through POST /orders/{orderId}/status' } },
   },
   {
     method: 'delete', path: '/orders/:orderId', operationId: 'deleteOrder', summary: 'Delete (soft) an order', tag: 'orders',
@@ -133,7 +111,3 @@ export const WRITE_ROUTES: readonly WriteRoute[] = [
     eventType: 'health_record.updated', dataSchema: HealthRecordUpdatedData, bodyAt: 'root', pathFields: { recordId: 'recordId' }, entityIdField: 'recordId',
   },
 ];
-
-export function newId(route: WriteRoute): string | undefined {
-  return route.generatedId ? id(route.generatedId.prefix) : undefined;
-}
