@@ -60,6 +60,8 @@ export class Dispatcher {
   private sweepTimer: NodeJS.Timeout | undefined;
   private sweeping = false;
   private running = false;
+  /** Aborts provider calls still hanging when the shutdown budget is spent. */
+  private readonly halt = new AbortController();
 
   constructor(private readonly options: DispatcherOptions) {
     for (const [channel, provider] of options.providers) this.lanes.set(channel, { provider, queue: [], active: 0 });
@@ -92,8 +94,11 @@ export class Dispatcher {
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     for (const lane of this.lanes.values()) lane.queue.length = 0;
-    const deadline = new Promise<void>((resolve) => setTimeout(resolve, timeoutMs).unref());
-    await Promise.race([Promise.allSettled([...this.inFlight]), deadline]);
+    const within = (ms: number) => Promise.race([Promise.allSettled([...this.inFlight]), new Promise<void>((resolve) => setTimeout(resolve, ms).unref())]);
+    await within(timeoutMs);
+    // Calls still hanging are abandoned: their claims expire and the deliveries read `unknown`.
+    this.halt.abort();
+    await within(1_000);
     this.updateGauges();
   }
 
@@ -142,7 +147,7 @@ export class Dispatcher {
     const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
     metrics.inFlight.inc({ channel: doc.channel });
     try {
-      const receipt = await lane.provider.send(message(doc), AbortSignal.timeout(this.options.sendTimeoutMs));
+      const receipt = await lane.provider.send(message(doc), AbortSignal.any([AbortSignal.timeout(this.options.sendTimeoutMs), this.halt.signal]));
       metrics.sendDuration.observe({ channel: doc.channel, result: 'ok' }, seconds());
       const sentAt = new Date();
       await this.record(doc, { status: 'sent', attempts: attempt, sentAt, ...(receipt.providerMessageId ? { providerMessageId: receipt.providerMessageId } : {}) }, true);
@@ -162,12 +167,14 @@ export class Dispatcher {
     const { metrics, maxAttempts, retryBaseMs } = this.options;
     const c = classifyError(error);
     const lastError = `${doc.channel} attempt ${attempt}/${maxAttempts}: ${c.message}`;
+    if (this.halt.signal.aborted) return false; // shutting down: the claim expires, the row reads `unknown`
     if (c.retriable && attempt < maxAttempts) {
       const delay = backoffDelay(attempt, { initialMs: retryBaseMs * 2, maxMs: 5 * 60_000 });
       const nextAttemptAt = new Date(Date.now() + delay);
       await this.record(doc, { status: 'pending', attempts: attempt, nextAttemptAt, lastError }, false);
       metrics.deliveries.inc({ channel: doc.channel, outcome: 'retried' });
       this.log.info({ deliveryId: doc._id, attempt, delayMs: delay, reason: c.message }, 'delivery failed; retrying');
+      if (!this.running) return false; // the next owner's sweep picks the row up at nextAttemptAt
       const timer = setTimeout(() => {
         this.timers.delete(timer);
         this.known.delete(doc._id);

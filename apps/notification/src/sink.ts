@@ -4,7 +4,7 @@ import type { Envelope } from '@medlives/events';
 import type { Channel, TenantRoute } from './config';
 import type { Dispatcher } from './dispatcher';
 import type { NotificationMetrics } from './metrics';
-import { contactOf, orderIdNeedingContact, planNotifications } from './domain/plan';
+import { type Contact, contactOf, orderIdNeedingContact, planNotifications } from './domain/plan';
 import { type DeliveryDoc, type SourceRecord, deliveryId } from './store/collections';
 import type { NotificationStore } from './store/outbox';
 
@@ -30,47 +30,63 @@ export interface NotificationSinkOptions {
  */
 export function createNotificationSink(options: NotificationSinkOptions): Sink<NotificationInput> {
   const { store, dispatcher, metrics } = options;
-  async function one(event: SinkEvent<NotificationInput>): Promise<void> {
-    const { envelope } = event.value;
-    const contact = contactOf(envelope);
-    const orderId = (envelope.data as { orderId?: string }).orderId;
-    if (contact && orderId) await store.saveContact(envelope.tenantCode, orderId, contact);
-    const lookup = orderIdNeedingContact(envelope);
-    const known = contact ?? (lookup ? await store.findContact(envelope.tenantCode, lookup) : undefined);
-    const planned = planNotifications(envelope, { contact: known, routes: options.routes, optOuts: options.optOuts, enabled: options.enabled });
-    if (planned.length === 0) return;
-    const now = new Date();
-    const source = sourceRecord(event);
-    const docs: DeliveryDoc[] = planned.map((p) => ({
-      _id: deliveryId(envelope.eventId, p.channel),
-      eventId: envelope.eventId,
-      eventType: envelope.eventType,
-      channel: p.channel,
-      tenantCode: envelope.tenantCode,
-      ...(p.orderId ? { orderId: p.orderId } : {}),
-      ...(p.patientId ? { patientId: p.patientId } : {}),
-      recipient: p.recipient,
-      subject: p.subject,
-      body: p.body,
-      status: p.skip ? 'skipped' : 'pending',
-      ...(p.skip ? { reason: p.skip } : { nextAttemptAt: now }),
-      attempts: 0,
-      createdAt: now,
-      updatedAt: now,
-      source,
-    }));
-    const inserted = await store.insertDeliveries(docs);
-    const fresh = docs.filter((d) => inserted.has(d._id));
-    for (const d of fresh) if (d.status === 'skipped') metrics.deliveries.inc({ channel: d.channel, outcome: 'skipped' });
-    dispatcher.enqueue(fresh.filter((d) => d.status === 'pending'));
-  }
   return {
+    /**
+     * A one-by-one group hands over one event at a time; a larger batch (BATCH_MAX_EVENTS with
+     * no wait: only what was already fetched) is planned and stored in one insert.
+     */
     async write(events) {
-      // One-by-one group: normally a batch of one; events of a partition stay in order.
-      for (const event of events) await one(event);
+      const contacts = new Map<string, Contact>();
+      const saves: Array<Promise<void>> = [];
+      for (const { value } of events) {
+        const contact = contactOf(value.envelope);
+        const orderId = (value.envelope.data as { orderId?: string }).orderId;
+        if (!contact || !orderId) continue;
+        const key = `${value.envelope.tenantCode}:${orderId}`;
+        contacts.set(key, { ...contacts.get(key), ...contact });
+        saves.push(store.saveContact(value.envelope.tenantCode, orderId, contact));
+      }
+      const lookups = events.map(async ({ value: { envelope } }) => {
+        const own = contactOf(envelope);
+        const orderId = orderIdNeedingContact(envelope);
+        if (own || !orderId) return own;
+        return contacts.get(`${envelope.tenantCode}:${orderId}`) ?? store.findContact(envelope.tenantCode, orderId);
+      });
+      const [known] = await Promise.all([Promise.all(lookups), Promise.all(saves)]);
+      const now = new Date();
+      const docs = events.flatMap((event, i) => deliveryDocs(event, known[i], options, now));
+      const inserted = await store.insertDeliveries(docs);
+      const fresh = docs.filter((d) => inserted.has(d._id));
+      for (const d of fresh) if (d.status === 'skipped') metrics.deliveries.inc({ channel: d.channel, outcome: 'skipped' });
+      dispatcher.enqueue(fresh.filter((d) => d.status === 'pending'));
     },
     ping: () => store.ping(),
   };
+}
+
+function deliveryDocs(event: SinkEvent<NotificationInput>, contact: Contact | undefined, options: NotificationSinkOptions, now: Date): DeliveryDoc[] {
+  const { envelope } = event.value;
+  const planned = planNotifications(envelope, { contact, routes: options.routes, optOuts: options.optOuts, enabled: options.enabled });
+  if (planned.length === 0) return [];
+  const source = sourceRecord(event);
+  return planned.map((p) => ({
+    _id: deliveryId(envelope.eventId, p.channel),
+    eventId: envelope.eventId,
+    eventType: envelope.eventType,
+    channel: p.channel,
+    tenantCode: envelope.tenantCode,
+    ...(p.orderId ? { orderId: p.orderId } : {}),
+    ...(p.patientId ? { patientId: p.patientId } : {}),
+    recipient: p.recipient,
+    subject: p.subject,
+    body: p.body,
+    status: p.skip ? 'skipped' : 'pending',
+    ...(p.skip ? { reason: p.skip } : { nextAttemptAt: now }),
+    attempts: 0,
+    createdAt: now,
+    updatedAt: now,
+    source,
+  }));
 }
 
 function sourceRecord(event: SinkEvent<NotificationInput>): SourceRecord {

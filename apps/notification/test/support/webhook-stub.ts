@@ -22,6 +22,8 @@ export class WebhookStub {
   private server: Server | undefined;
   private readonly stalled = new Set<NodeJS.Timeout>();
   url = '';
+  /** What recipients without a script get. */
+  fallback: Behaviour = 'ok';
 
   /** Answers for `to`, one per request in order; the last repeats. */
   script(to: string, ...behaviours: Behaviour[]): void {
@@ -59,7 +61,7 @@ export class WebhookStub {
     this.requests.push({ idempotencyKey: header(req, 'idempotency-key'), authorization: header(req, 'authorization'), body, at: Date.now() });
     const script = this.scripts.get(body.to);
     const seen = this.requests.filter((r) => r.body.to === body.to).length;
-    const behaviour: Behaviour = script?.[Math.min(seen, script.length) - 1] ?? 'ok';
+    const behaviour: Behaviour = script?.[Math.min(seen, script.length) - 1] ?? this.fallback;
     const answer = () => {
       if (behaviour !== 'ok' && 'status' in behaviour) res.writeHead(behaviour.status).end('{"error":"scripted failure"}');
       else res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id: `stub-${this.requests.length}` }));
