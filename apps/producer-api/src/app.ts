@@ -24,6 +24,7 @@ import { DirectWriter } from './store/direct-writer';
 import { IdempotencyStore } from './store/idempotency';
 import { ProductStore } from './store/products';
 import { orderReadRoutes } from './routes/orders-read';
+import { notificationReadRoutes } from './routes/notifications-read';
 
 export interface ProducerApi {
   start(): Promise<void>;
@@ -104,6 +105,7 @@ export function createApp(config: ApiConfig, options: { logger?: Logger; registr
   api.post('/orders/validate', validateOnly());
   for (const route of WRITE_ROUTES) api[route.method](route.path, writeHandler(route, deps));
   api.use(orderReadRoutes(connection, config.ORDER_WAIT_MAX_MS));
+  api.use(notificationReadRoutes(connection));
   api.use(productRoutes(products));
   api.use((req, _res, next) => next(new HttpError(404, 'NOT_FOUND', `no route ${req.method} ${req.baseUrl}${req.path}`)));
   app.use('/api/v1', api);

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { Id, ORDER_STATUSES } from '@medlives/events';
 import { CreateProductBody, StockMoveBody } from '../store/products';
 import { WRITE_ROUTES, type WriteRoute } from './write-routes';
+import { notificationsOperation } from './notifications-read';
 
 type JsonSchema = Record<string, unknown> & { properties?: Record<string, unknown>; required?: string[] };
 
@@ -115,6 +116,7 @@ export function openApiDocument(options: { maxWaitMs: number }): Record<string, 
     requestBody: { required: true, content: { 'application/json': { schema: json(CreateProductBody.extend({ tenantCode: z.string().optional() })) } } },
     responses: { '201': { description: 'Created', content: { 'application/json': { schema: product } } }, ...errors(400, 401, 403, 409, 413, 415, 422, 429, 503) },
   });
+  add('get', '/notifications', notificationsOperation(errors));
   add('get', '/products/:productId', {
     operationId: 'getProduct', summary: 'Read a product and its stock', tags: ['products'],
     responses: { '200': { description: 'The product', content: { 'application/json': { schema: product } } }, ...errors(401, 404, 422, 429, 503) },
