@@ -76,11 +76,11 @@ function variables(event: Envelope<NotifyingType>, contact: Contact | undefined)
  * Order events reach the customer (phone, email, and the order's push topic); care events and
  * stock alerts name no reachable person, so they go to the tenant's configured route.
  */
-function recipient(channel: Channel, event: Envelope<NotifyingType>, orderId: string | undefined, ctx: PlanContext): string | undefined {
+function recipient(channel: Channel, event: Envelope<NotifyingType>, orderId: string | undefined, contact: Contact | undefined, routes: PlanContext['routes']): string | undefined {
   const customerFacing = orderId !== undefined;
-  if (!customerFacing) return ctx.routes[event.tenantCode]?.[channel];
-  if (channel === 'sms') return ctx.contact?.phone;
-  if (channel === 'email') return ctx.contact?.email;
+  if (!customerFacing) return routes[event.tenantCode]?.[channel];
+  if (channel === 'sms') return contact?.phone;
+  if (channel === 'email') return contact?.email;
   return `orders/${event.tenantCode}/${orderId}`;
 }
 
@@ -88,13 +88,14 @@ function recipient(channel: Channel, event: Envelope<NotifyingType>, orderId: st
 export function planNotifications(event: Envelope, ctx: PlanContext): Planned[] {
   if (!isNotifying(event.eventType)) return [];
   const e = event as Envelope<NotifyingType>;
-  const { vars, orderId, patientId } = variables(e, ctx.contact);
+  const contact = contactOf(event) ?? ctx.contact;
+  const { vars, orderId, patientId } = variables(e, contact);
   const only = e.eventType === 'appointment.reminder' ? (e as Envelope<'appointment.reminder'>).data.channel : undefined;
   const planned: Planned[] = [];
   for (const channel of ALL_CHANNELS) {
     const template = TEMPLATES[e.eventType][channel];
     if (!template || !ctx.enabled.has(channel) || (only && only !== channel)) continue;
-    const to = recipient(channel, e, orderId, ctx);
+    const to = recipient(channel, e, orderId, contact, ctx.routes);
     const ids = { ...(orderId ? { orderId } : {}), ...(patientId ? { patientId } : {}) };
     const rendered = render(template, vars);
     if (!to) planned.push({ channel, recipient: null, ...rendered, ...ids, skip: 'no_recipient' });
