@@ -60,7 +60,11 @@ describe('email over SMTP', () => {
     expect(mail.subject).toBe(`Appointment booked: ${event.data.date} ${event.data.time}`);
     expect(mail.text).toContain(`Appointment apt-1 for patient pat-1 is booked on ${event.data.date} at 09:30 (in_person) with doc-1.`);
     await waitFor('the SMS', () => h.webhook.to('+49 30 1234567').length === 1);
-    const rows = await h.deliveries({ eventId: event.eventId });
+    // the provider answers before the outcome is recorded: wait for the records to settle
+    const rows = await waitFor('settled records', async () => {
+      const r = await h.deliveries({ eventId: event.eventId });
+      return r.every((d) => d.status !== 'pending') ? r : undefined;
+    });
     expect(rows.map((r) => [r.channel, r.status, r.patientId]).sort()).toEqual([
       ['email', 'sent', 'pat-1'],
       ['push', 'skipped', 'pat-1'],
