@@ -7,6 +7,7 @@ import { infraUp } from '../scripts/infra';
 const BENCHES: Record<string, () => Promise<unknown>> = {
   api: async () => (await import('./api')).runApiBench(),
   persistence: async () => (await import('./persistence')).runPersistenceBench(),
+  notification: async () => (await import('./notification')).runNotificationBench(),
 };
 
 async function main(): Promise<void> {

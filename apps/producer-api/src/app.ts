@@ -25,6 +25,7 @@ import { validateOnly } from './routes/validate';
 import { DirectWriter } from './store/direct-writer';
 import { IdempotencyStore } from './store/idempotency';
 import { orderReadRoutes } from './routes/orders-read';
+import { notificationReadRoutes } from './routes/notifications-read';
 
 export interface ProducerApi {
   start(): Promise<void>;
@@ -134,6 +135,7 @@ export function createApp(config: ApiConfig, options: { logger?: Logger; registr
   for (const route of WRITE_ROUTES) api[route.method](route.path, writeHandler(route, deps));
   api.use(orderReadRoutes(connection, config.ORDER_WAIT_MAX_MS));
   const lowStock = config.WRITE_MODE === 'direct' ? undefined : lowStockAlert((event) => publisher.publish(event), config.TOPIC_PREFIX, logger);
+  api.use(notificationReadRoutes(connection));
   api.use(productRoutes(products, lowStock ? { onLowStock: lowStock } : {}));
 
   api.use((req, _res, next) => next(new HttpError(404, 'NOT_FOUND', `no route ${req.method} ${req.baseUrl}${req.path}`)));

@@ -63,7 +63,7 @@ export const CONSUMER_GROUPS = {
   notification: group({
     id: 'notification-service',
     app: 'notification',
-    available: false,
+    available: true,
     topics: [
       TOPICS.orderEvents,
       TOPICS.statusUpdates,

@@ -1,0 +1,5 @@
+import { runConsumerMain } from '@medlives/consumer';
+import { createApp } from './app';
+import { NotificationEnv } from './config';
+
+runConsumerMain('notification', NotificationEnv, createApp);

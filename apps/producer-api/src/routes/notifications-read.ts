@@ -1,0 +1,67 @@
+import { Router } from 'express';
+import type { Connection } from 'mongoose';
+import { z } from 'zod';
+import { Id, toFieldIssues } from '@medlives/events';
+// The notification worker owns the delivery records; this route only reads them.
+import { MAX_NOTIFICATIONS, findNotifications } from '../../../notification/src/store/read-model';
+import { readScope } from '../http/auth';
+import { HttpError } from '../http/errors';
+
+const NotificationsQuery = z
+  .strictObject({ orderId: Id.optional(), patientId: Id.optional(), tenantCode: z.string().optional() })
+  .refine((q) => (q.orderId === undefined) !== (q.patientId === undefined), { message: 'give exactly one of orderId, patientId', path: ['orderId'] });
+
+/** `GET /notifications?orderId=|patientId=`: what was sent, when, on which channel, with which outcome. */
+export function notificationReadRoutes(connection: Connection): Router {
+  const router = Router();
+  router.get('/notifications', async (req, res) => {
+    const parsed = NotificationsQuery.safeParse(req.query);
+    if (!parsed.success) throw new HttpError(422, 'SCHEMA_INVALID', 'invalid query', toFieldIssues(parsed.error, ['query']));
+    const { orderId, patientId, tenantCode } = parsed.data;
+    const subject = orderId ? { orderId } : { patientId: patientId! };
+    const items = await findNotifications(connection, readScope(req.principal!), subject, tenantCode);
+    res.json({ items });
+  });
+  return router;
+}
+
+const notification = {
+  type: 'object',
+  required: ['id', 'eventId', 'eventType', 'channel', 'tenantCode', 'recipient', 'status', 'attempts', 'createdAt'],
+  properties: {
+    id: { type: 'string', description: '<eventId>:<channel>, also the provider idempotency key' },
+    eventId: { type: 'string', format: 'uuid' },
+    eventType: { type: 'string' },
+    channel: { enum: ['sms', 'email', 'push'] },
+    tenantCode: { type: 'string' },
+    orderId: { type: 'string' },
+    patientId: { type: 'string' },
+    recipient: { type: ['string', 'null'] },
+    subject: { type: 'string' },
+    status: { enum: ['pending', 'sent', 'failed', 'unknown', 'skipped'] },
+    reason: { type: 'string', description: 'skipped: opted_out | no_recipient; unknown: why' },
+    attempts: { type: 'integer' },
+    lastError: { type: 'string' },
+    createdAt: { type: 'string', format: 'date-time' },
+    sentAt: { type: 'string', format: 'date-time' },
+  },
+};
+
+/** The OpenAPI operation of the route (registered by routes/openapi.ts). */
+export function notificationsOperation(errors: (...codes: number[]) => Record<string, unknown>): Record<string, unknown> {
+  const q = (name: string, schema: Record<string, unknown>, description: string) => ({ name, in: 'query', required: false, schema, description });
+  return {
+    operationId: 'listNotifications',
+    summary: `Notifications sent for an order or a patient (newest first, at most ${MAX_NOTIFICATIONS})`,
+    tags: ['notifications'],
+    parameters: [
+      q('orderId', { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$' }, 'exactly one of orderId, patientId'),
+      q('patientId', { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$' }, 'exactly one of orderId, patientId'),
+      q('tenantCode', { type: 'string' }, 'admin only: the tenant'),
+    ],
+    responses: {
+      '200': { description: 'Deliveries with channel, status and attempts', content: { 'application/json': { schema: { type: 'object', required: ['items'], properties: { items: { type: 'array', items: notification } } } } } },
+      ...errors(401, 403, 422, 429, 503),
+    },
+  };
+}
