@@ -26,6 +26,8 @@ type Manifest = { apiVersion: string; kind: string; metadata: { name: string } }
 const manifests = (['kafka', 'topics', 'apps'] as const)
   .flatMap((f) => documents(readFileSync(join(REPO, 'k8s/dev', `${f}.yaml`), 'utf8')))
   .filter((d) => KINDS.includes(String(d.kind)))
+  // One group's ScaledObject: the statuses below are written for it alone.
+  .filter((d) => d.kind !== 'ScaledObject' || (d.metadata as { name?: string }).name === group.app)
   // Applied into a random namespace: drop the one k8s/dev names (its KEDA address is not used here).
   .map((d) => ({ ...d, metadata: { ...(d.metadata as object), namespace: undefined } })) as unknown as Manifest[];
 const topics = manifests.filter((m) => m.kind === 'KafkaTopic').map((m) => m.metadata.name);
