@@ -27,6 +27,8 @@ export interface WorkerHarnessOptions<C, A extends Startable> {
   readonly create: (config: C, deps: { logger: Logger }) => A;
   /** @default a fresh random database on the test server */
   readonly mongoUrl?: string;
+  /** The app's own settings for every instance (overrides may still change them). */
+  readonly env?: Record<string, string>;
 }
 
 /**
@@ -49,6 +51,7 @@ export async function workerHarness<C extends { LOG_LEVEL: string }, A extends S
     KAFKA_REBALANCE_TIMEOUT_MS: '15000',
     MONGO_SERVER_SELECTION_TIMEOUT_MS: '3000',
     SHUTDOWN_TIMEOUT_MS: '15000',
+    ...options.env,
     ...overrides,
   });
   const config = (overrides?: Record<string, string>) => options.parse(env(overrides));
