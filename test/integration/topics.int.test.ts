@@ -1,5 +1,5 @@
 import { describeTopicConfigs, ensureTopics, waitForTopics } from '@medlives/kafka';
-import { resolveTopics } from '@medlives/topology';
+import { CONSUMER_GROUPS, TOPICS, resolveTopics } from '@medlives/topology';
 import { type IsolatedTopology, isolatedTopology } from '@medlives/testkit';
 
 describe('topology on a real broker', () => {
@@ -29,7 +29,8 @@ describe('topology on a real broker', () => {
         'cleanup.policy': t.config['cleanup.policy'],
       })),
     );
-    expect(expected.length).toBe(14);
+    // 8 event topics, and a DLQ and a redrive topic per consumer group.
+    expect(expected.length).toBe(Object.keys(TOPICS).length + 2 * Object.keys(CONSUMER_GROUPS).length);
   });
 
   it('when a topic drifted from the topology, then ensureTopics repairs partitions and config and reports it', async () => {

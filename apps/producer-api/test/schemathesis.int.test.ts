@@ -16,13 +16,16 @@ const ST = join(process.env.MEDLIVES_CACHE ?? join(homedir(), '.cache', 'medlive
  *   createPrescription, updatePrescription when a cross-field rule the body's `description`
  *   states in words (totals, date order) is broken — the 422 names the field.
  * - listOrders: `cursor` is opaque; only a `nextCursor` the API returned is valid (422 otherwise).
+ * - listNotifications: exactly one of `orderId` / `patientId` is required, a rule between two
+ *   parameters that OpenAPI parameters cannot state; the operation's description says it and the
+ *   422 names it.
  */
 function config(): string {
   const writes = WRITE_ROUTES.map((r) => r.operationId).join('|');
   const with422 = '["2xx", "401", "403", "404", "409", "422", "429", "5xx"]';
   return [
     '[[operations]]',
-    `include-operation-id-regex = "^(${writes}|listOrders)$"`,
+    `include-operation-id-regex = "^(${writes}|listOrders|listNotifications)$"`,
     `checks.positive_data_acceptance.expected-statuses = ${with422}`,
     '',
   ].join('\n');

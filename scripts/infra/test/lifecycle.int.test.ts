@@ -3,6 +3,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { resolveTopics } from '@medlives/topology';
+
+const TOPIC_COUNT = resolveTopics({ profile: 'dev' }).length;
 
 const exec = promisify(execFile);
 const REPO = resolve(__dirname, '..', '..', '..');
@@ -44,13 +47,13 @@ describe('npm run infra:up / infra:down', () => {
     expect(first.stderr).toMatch(/mongo: started/);
     expect(first.stdout).toContain(`export KAFKA_BROKERS=127.0.0.1:${env.MEDLIVES_KAFKA_PORT}`);
     expect(first.stdout).toContain(`export MONGO_URL=mongodb://127.0.0.1:${env.MEDLIVES_MONGO_PORT}`);
-    expect(first.stderr).toMatch(/topics: 14 created/);
+    expect(first.stderr).toMatch(new RegExp(`topics: ${TOPIC_COUNT} created`));
     const pids = [pid('kafka'), pid('ferretdb')];
 
     const second = await infra('up');
     expect(second.stderr).toMatch(/kafka: reused/);
     expect(second.stderr).toMatch(/mongo: reused/);
-    expect(second.stderr).toMatch(/topics: 0 created, 0 updated, 14 unchanged/);
+    expect(second.stderr).toMatch(new RegExp(`topics: 0 created, 0 updated, ${TOPIC_COUNT} unchanged`));
     expect([pid('kafka'), pid('ferretdb')]).toEqual(pids);
 
     const status = await infra('status');

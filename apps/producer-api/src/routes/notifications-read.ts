@@ -53,6 +53,7 @@ export function notificationsOperation(errors: (...codes: number[]) => Record<st
   return {
     operationId: 'listNotifications',
     summary: `Notifications sent for an order or a patient (newest first, at most ${MAX_NOTIFICATIONS})`,
+    description: 'Give exactly one of `orderId` or `patientId` (422 naming `query.orderId` otherwise).',
     tags: ['notifications'],
     parameters: [
       q('orderId', { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$' }, 'exactly one of orderId, patientId'),
