@@ -101,7 +101,12 @@ export async function runNotificationBench(): Promise<Record<string, unknown>> {
     const app = createApp(config, { registry, logger: pino({ level: 'error' }) });
     const started = Date.now();
     await app.start();
+    const progress = setInterval(() => {
+      const s = Math.round((Date.now() - started) / 1000);
+      console.error(`  ${s} s: ${provider.ids.size}/${expected} notifications accepted by the provider`);
+    }, 5_000);
     await waitFor('every notification accepted', () => provider.ids.size >= expected, { timeoutMs: 3_600_000, intervalMs: 100 });
+    clearInterval(progress);
     const seconds = (Date.now() - started) / 1000;
     // steady state: the middle 80 % of deliveries, excluding start-up and the tail
     const t = [...provider.times].sort((a, b) => a - b);

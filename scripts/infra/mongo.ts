@@ -59,7 +59,19 @@ export async function mongoUp(log: (s: string) => void): Promise<ServiceState> {
   const binary = await ensureFerretBinary(log);
   const data = join(STATE_DIR, 'ferretdb');
   mkdirSync(data, { recursive: true });
-  const pid = startDaemon('ferretdb', binary, ['-listen', `${HOST}:${MONGO_PORT}`, '-data', data], STATE_DIR);
+  const pid = startDaemon('ferretdb', binary, ['-listen', `${HOST}:${MONGO_PORT}`, '-data', data, ...ferretTuning()], STATE_DIR);
   await waitUntil(`FerretDB on ${localMongoUrl}`, () => pings(localMongoUrl), 30_000, logFile('ferretdb'));
-  return { name: 'mongo', url: localMongoUrl, state: 'started', pid, detail: 'FerretDB v1 (SQLite, indexed _id)' };
+  return { name: 'mongo', url: localMongoUrl, state: 'started', pid, detail: 'FerretDB v1 (SQLite, _id pushdown patches)' };
+}
+
+/**
+ * `MEDLIVES_SQLITE_SYNC=full|normal` (default normal: survives a crash of the server, not of the
+ * OS; see scripts/infra/ferretdb/main.go) and `MEDLIVES_FERRET_PPROF=127.0.0.1:6060` (Go profiles
+ * of the server, for the benchmarks).
+ */
+export function ferretTuning(env: NodeJS.ProcessEnv = process.env): string[] {
+  return [
+    ...(env.MEDLIVES_SQLITE_SYNC ? ['-synchronous', env.MEDLIVES_SQLITE_SYNC] : []),
+    ...(env.MEDLIVES_FERRET_PPROF ? ['-pprof', env.MEDLIVES_FERRET_PPROF] : []),
+  ];
 }

@@ -9,6 +9,9 @@ import (
 	"context"
 	"flag"
 	"log"
+	"net/http"
+	_ "net/http/pprof" // served only when -pprof is given
+	"net/url"
 	"os"
 	"os/signal"
 	"syscall"
@@ -19,7 +22,19 @@ import (
 func main() {
 	listen := flag.String("listen", "127.0.0.1:27018", "TCP address to listen on")
 	dataDir := flag.String("data", "data", "directory for the SQLite databases")
+	// SQLite's default (FULL) fsyncs the WAL on every commit. NORMAL in WAL mode still survives a
+	// crash or SIGKILL of this process (committed pages are in the WAL); only an OS crash or power
+	// loss may roll back the last commits. The local server trades that for write throughput.
+	synchronous := flag.String("synchronous", "normal", "SQLite synchronous pragma: full or normal")
+	pprofAddr := flag.String("pprof", "", "serve Go pprof on this address (profiling the local server)")
 	flag.Parse()
+
+	if *synchronous != "full" && *synchronous != "normal" {
+		log.Fatalf("-synchronous must be full or normal, got %q", *synchronous)
+	}
+	if *pprofAddr != "" {
+		go func() { log.Println(http.ListenAndServe(*pprofAddr, nil)) }()
+	}
 
 	if err := os.MkdirAll(*dataDir, 0o755); err != nil {
 		log.Fatal(err)
@@ -28,7 +43,7 @@ func main() {
 	f, err := ferretdb.New(&ferretdb.Config{
 		Listener:  ferretdb.ListenerConfig{TCP: *listen},
 		Handler:   "sqlite",
-		SQLiteURL: "file:" + *dataDir + "/",
+		SQLiteURL: "file:" + *dataDir + "/?" + url.Values{"_pragma": {"synchronous(" + *synchronous + ")"}}.Encode(),
 	})
 	if err != nil {
 		log.Fatal(err)
