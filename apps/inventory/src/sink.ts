@@ -6,6 +6,7 @@ import type { Sink, SinkEvent } from '@medlives/consumer';
 import { AppError } from '@medlives/errors';
 import { type Envelope, type EventType, createEvent, encodeEvent } from '@medlives/events';
 import type { OrderOutcome, OrderReservations } from '@medlives/inventory';
+import { groupByCompression, topicCompression } from '@medlives/kafka';
 
 export interface InventorySinkOptions {
   readonly reservations: OrderReservations;
@@ -99,6 +100,7 @@ export function createInventorySink(options: InventorySinkOptions): Sink<Envelop
     }
   }
 
+  const codecOf = topicCompression(prefix);
   async function publish(events: Envelope[]): Promise<void> {
     if (events.length === 0) return;
     const byTopic = new Map<string, { key: string | null; value: string; headers: Record<string, string> }[]>();
@@ -107,7 +109,7 @@ export function createInventorySink(options: InventorySinkOptions): Sink<Envelop
       byTopic.set(topic, [...(byTopic.get(topic) ?? []), message as never]);
     }
     try {
-      await producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
+      await Promise.all(groupByCompression(byTopic, codecOf).map((batch) => producer.sendBatch({ acks: -1, ...batch })));
     } catch (error) {
       throw new AppError('KAFKA_UNAVAILABLE', `publishing inventory outcomes failed: ${(error as Error).message}`, { cause: error });
     }

@@ -8,8 +8,8 @@ import { GROUP, type Harness, allOrders, compare, drained, harness, summary } fr
 
 /**
  * On FerretDB the group runs with key affinity: members get whole classes "partition mod g",
- * g = gcd of the group's partition counts. With inventory-events (3) beside order-events (6) and
- * status-updates (4) that is 1 class, so a second member joins and rebalances but gets no share.
+ * g = gcd of the group's partition counts: order-events (6), status-updates (6) and
+ * inventory-events (3) give 3 classes, so a second member joins and takes a share.
  */
 const AFFINITY_CLASSES = GROUP.topics.reduce((g, t) => gcd(g, t.partitions), 0);
 function gcd(a: number, b: number): number {

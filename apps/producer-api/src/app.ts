@@ -5,7 +5,7 @@ import helmet from 'helmet';
 import mongoose from 'mongoose';
 import type { Registry } from 'prom-client';
 import { currentStatus } from '@medlives/orders';
-import { createKafka } from '@medlives/kafka';
+import { createKafka, topicCompression } from '@medlives/kafka';
 import { InventoryStore } from '@medlives/inventory';
 import { detectMongoServer } from '@medlives/mongo';
 import { createLogger, createRegistry, kafkaConnection, type Logger, mongoDatabaseName } from '@medlives/runtime';
@@ -81,6 +81,7 @@ export function createApp(config: ApiConfig, options: { logger?: Logger; registr
     timeoutMs: config.PUBLISH_TIMEOUT_MS,
     ackTimeoutMs: config.KAFKA_ACK_TIMEOUT_MS,
     onUnknownOutcome: () => producers.replace(`a batch was not acknowledged within ${config.PUBLISH_TIMEOUT_MS} ms`),
+    compressionFor: topicCompression(config.TOPIC_PREFIX),
   };
   const publisher = new BatchingPublisher(producers, publisherOptions, {
     sendDuration: metrics.sendDuration,

@@ -1,4 +1,5 @@
-import type { ProducerBatch } from 'kafkajs';
+import { CompressionTypes, type ProducerBatch } from 'kafkajs';
+import { groupByCompression } from '@medlives/kafka';
 import type { Counter, Histogram } from 'prom-client';
 import { AppError } from '@medlives/errors';
 import type { EncodedEvent } from '@medlives/events';
@@ -16,6 +17,8 @@ export interface PublisherOptions {
   readonly ackTimeoutMs?: number;
   /** Called when a sent batch outlives the bound: its producer should not be trusted further. */
   readonly onUnknownOutcome?: () => void;
+  /** Each topic's codec (see `topicCompression`); uncompressed when absent. */
+  readonly compressionFor?: (topic: string) => CompressionTypes;
 }
 
 /** What the publisher needs from a producer (a KafkaJS Producer or the API's ProducerSlot). */
@@ -126,11 +129,18 @@ export class BatchingPublisher {
     const stopTimer = this.metrics.sendDuration.startTimer();
     this.metrics.batchSize.observe(batch.length);
     try {
-      await this.producer.sendBatch({
-        acks: -1,
-        ...(this.options.ackTimeoutMs ? { timeout: this.options.ackTimeoutMs } : {}),
-        topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
-      });
+      // One request per codec (usually one: most topics are gzip), all sent before any is awaited.
+      const codecOf = this.options.compressionFor ?? (() => CompressionTypes.None);
+      await Promise.all(
+        groupByCompression(byTopic, codecOf).map(({ compression, topicMessages }) =>
+          this.producer.sendBatch({
+            acks: -1,
+            compression,
+            ...(this.options.ackTimeoutMs ? { timeout: this.options.ackTimeoutMs } : {}),
+            topicMessages,
+          }),
+        ),
+      );
       stopTimer({ outcome: 'ok' });
       for (const p of this.unsettled(batch)) p.resolve();
     } catch (error) {

@@ -1,4 +1,5 @@
-import type { Producer } from 'kafkajs';
+import { CompressionTypes, type Producer } from 'kafkajs';
+import { topicCompression } from '@medlives/kafka';
 import { Counter, Histogram, Registry } from 'prom-client';
 import { AppError } from '@medlives/errors';
 import { BatchingPublisher } from '../src/publisher';
@@ -80,4 +81,25 @@ describe('BatchingPublisher', () => {
     await Promise.all([queued, drained]);
     await expect(publisher.publish(event('k', 2))).rejects.toMatchObject({ code: 'KAFKA_UNAVAILABLE' });
   });
+
+  it('when a batch spans topics of different codecs, then each codec goes out in its own request, compressed as the topology says', async () => {
+    const calls: Array<{ compression: unknown; topics: string[] }> = [];
+    const producer = {
+      sendBatch: jest.fn(async ({ compression, topicMessages }: { compression: unknown; topicMessages: Array<{ topic: string }> }) => {
+        calls.push({ compression, topics: topicMessages.map((t) => t.topic) });
+      }),
+    } as unknown as Producer;
+    const publisher = new BatchingPublisher(producer, { lingerMs: 5, maxBatch: 100, timeoutMs: 5_000, compressionFor: topicCompression('x-') }, metrics());
+    const to = (topic: string, n: number) => publisher.publish({ topic, message: { key: 'k', value: String(n), headers: {} } });
+    await Promise.all([to('x-order-events', 1), to('x-delivery-tracking', 2), to('x-status-updates', 3), to('elsewhere', 4)]);
+    expect(calls).toHaveLength(3);
+    expect(calls).toEqual(
+      expect.arrayContaining([
+        { compression: CompressionTypes.GZIP, topics: ['x-order-events', 'x-status-updates'] },
+        { compression: CompressionTypes.LZ4, topics: ['x-delivery-tracking'] },
+        { compression: CompressionTypes.None, topics: ['elsewhere'] },
+      ]),
+    );
+  });
 });
+

@@ -1,4 +1,4 @@
-import { type TopicSpec, resolveTopicName, topicForEventType } from '@medlives/topology';
+import { type TopicSpec, keyPathFor, resolveTopicName, topicForEventType } from '@medlives/topology';
 import type { ErrorCode } from '@medlives/errors';
 import { type Envelope, validateEnvelope } from './envelope';
 import type { FieldIssue } from './issues';
@@ -35,7 +35,7 @@ export function topicOf(eventType: EventType): TopicSpec {
 
 /** The record key the topology prescribes for this event's topic. */
 export function keyOf(envelope: Envelope): string {
-  const { key } = topicOf(envelope.eventType);
+  const key = keyPathFor(topicOf(envelope.eventType), envelope.eventType);
   if (key === 'original') throw new Error(`${envelope.eventType}: topic has no key rule`);
   const [scope, field] = key.split('.', 2) as ['envelope' | 'data', string];
   const source = (scope === 'envelope' ? envelope : envelope.data) as unknown as Record<string, unknown>;

@@ -21,9 +21,10 @@ const Quantity = z.number().int().positive().max(1_000_000);
 const Stock = z.number().int().nonnegative();
 
 /*
- * Reservation events are per order. The topic is keyed by `data.productId` (MISSION §2); for an
- * order's events that is the product of its first item, so every event of one order lands on one
- * partition and a release can never overtake its reservation.
+ * Reservation events are per order and keyed by the order's tenant (topology `keyByEventType`),
+ * like the order's own events: every event of one order lands on one partition, a release never
+ * overtakes its reservation, and order-persistence keeps key affinity across its three topics.
+ * `productId` (the first item) stays for readers that filter by product; stock.low is keyed by it.
  */
 const ReservedItem = z.strictObject({ productId: Id, quantity: Quantity, remaining: Stock });
 export const StockReservedData = z.strictObject({

@@ -26,6 +26,13 @@ describe('codec', () => {
     expect([encoded.topic, encoded.message.key]).toEqual([topic, key]);
   });
 
+  it.each(['stock.reserved', 'stock.reservation_failed', 'stock.released'] as const)('when the order-level %s is encoded, then it is keyed by tenant like the order it belongs to', (type) => {
+    const event = sampleEvent(type, { tenantCode: 'pharma-007' });
+    const encoded = encodeEvent(event);
+    expect([encoded.topic, encoded.message.key]).toEqual(['inventory-events', 'pharma-007']);
+    expect(encoded.message.key).not.toBe((event.data as { productId: string }).productId);
+  });
+
   it('when an encoded record is decoded, then the same envelope comes back', () => {
     const event = sampleEvent('status.changed');
     const { message } = encodeEvent(event);

@@ -23,6 +23,12 @@ export interface TopicSpec {
   readonly compression: Compression;
   readonly cleanupPolicy: CleanupPolicy;
   readonly key: KeyPath;
+  /**
+   * Event types keyed differently from `key`. Records of one key stay in order; different keys on
+   * one topic are ordered only per key (e.g. inventory-events: order-level events per tenant,
+   * stock.low per product).
+   */
+  readonly keyByEventType?: Readonly<Record<string, KeyPath>>;
   /** Event types published on this topic (see @medlives/events). */
   readonly eventTypes: readonly string[];
   readonly description: string;
@@ -30,6 +36,11 @@ export interface TopicSpec {
 
 function topic(spec: TopicSpec): TopicSpec {
   return Object.freeze({ ...spec, eventTypes: Object.freeze([...spec.eventTypes]) });
+}
+
+/** The key rule for one event type on its topic. */
+export function keyPathFor(spec: TopicSpec, eventType: string): KeyPath {
+  return spec.keyByEventType?.[eventType] ?? spec.key;
 }
 
 export const TOPICS = {
@@ -45,7 +56,7 @@ export const TOPICS = {
   }),
   statusUpdates: topic({
     name: 'status-updates',
-    partitions: 4,
+    partitions: 6,
     retentionMs: 7 * DAY_MS,
     compression: 'gzip',
     cleanupPolicy: 'delete',
@@ -70,6 +81,15 @@ export const TOPICS = {
     compression: 'gzip',
     cleanupPolicy: 'delete',
     key: 'data.productId',
+    // An order's stock events go with its order-events and status-updates: same key (the tenant),
+    // and 3 divides 6, so partition p here holds exactly the tenants of partitions p and p+3 there.
+    // order-persistence consumes all three; key affinity then gives one member a tenant's whole
+    // history (and 3 members can share the group where the database cannot isolate writers).
+    keyByEventType: {
+      'stock.reserved': 'envelope.tenantCode',
+      'stock.reservation_failed': 'envelope.tenantCode',
+      'stock.released': 'envelope.tenantCode',
+    },
     eventTypes: ['stock.reserved', 'stock.reservation_failed', 'stock.released', 'stock.low'],
     description: 'Stock reservations, releases and low-stock alerts',
   }),

@@ -20,7 +20,7 @@ describe('topology', () => {
     const table = Object.fromEntries(Object.values(TOPICS).map((t) => [t.name, [t.partitions, t.retentionMs / DAY, t.compression, t.cleanupPolicy]]));
     expect(table).toEqual({
       'order-events': [6, 7, 'gzip', 'delete'],
-      'status-updates': [4, 7, 'gzip', 'delete'],
+      'status-updates': [6, 7, 'gzip', 'delete'],
       'delivery-tracking': [8, 1, 'lz4', 'delete'],
       'inventory-events': [3, 7, 'gzip', 'delete'],
       'appointment-events': [8, 30, 'gzip', 'delete'],
