@@ -26,6 +26,8 @@ import { DirectWriter } from './store/direct-writer';
 import { IdempotencyStore } from './store/idempotency';
 import { orderReadRoutes } from './routes/orders-read';
 import { notificationReadRoutes } from './routes/notifications-read';
+import { careReadRoutes } from './routes/care-read';
+import { keyringFrom } from '@medlives/crypto';
 
 export interface ProducerApi {
   start(): Promise<void>;
@@ -136,6 +138,7 @@ export function createApp(config: ApiConfig, options: { logger?: Logger; registr
   api.use(orderReadRoutes(connection, config.ORDER_WAIT_MAX_MS));
   const lowStock = config.WRITE_MODE === 'direct' ? undefined : lowStockAlert((event) => publisher.publish(event), config.TOPIC_PREFIX, logger);
   api.use(notificationReadRoutes(connection));
+  api.use(careReadRoutes(connection, keyringFrom(config)));
   api.use(productRoutes(products, lowStock ? { onLowStock: lowStock } : {}));
 
   api.use((req, _res, next) => next(new HttpError(404, 'NOT_FOUND', `no route ${req.method} ${req.baseUrl}${req.path}`)));
