@@ -70,7 +70,8 @@ export interface CareDoc {
   updatedAt: string;
   /** Appointments: when it starts (date + time, UTC), for reminders. */
   startsAt?: Date;
-  pos: Record<string, string>;
+  /** RecordState.pos as a list: topic names hold '.', which a document key may not (FerretDB refuses it). */
+  pos: { k: string; o: string }[];
   applied: string[];
   rejected: Rejection[];
   /** Optimistic concurrency: a replace matches the revision it read. */

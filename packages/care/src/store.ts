@@ -43,7 +43,7 @@ function toState(doc: CareDoc, secret: Record<string, unknown>): RecordState {
     secret,
     createdAt: doc.createdAt,
     updatedAt: doc.updatedAt,
-    pos: { ...doc.pos },
+    pos: Object.fromEntries((doc.pos ?? []).map((p) => [p.k, p.o])),
     applied: [...doc.applied],
     rejected: [...doc.rejected],
   };
@@ -137,7 +137,7 @@ export class CareStore {
       // An unreadable old contact is replaced by the new one, sealed afresh.
       patient.broken = undefined;
       patient.state = undefined;
-      patient.doc = patient.doc ? { ...patient.doc, pos: {}, applied: [] } : undefined;
+      patient.doc = patient.doc ? { ...patient.doc, pos: [], applied: [] } : undefined;
     }
     const result = applyContact(patient.state, event, at, targetOf(event)!.patientId);
     if (!result || result.outcome === 'skipped') return;
@@ -193,7 +193,7 @@ export class CareStore {
       createdAt: s.createdAt,
       updatedAt: s.updatedAt,
       ...(starts ? { startsAt: starts } : {}),
-      pos: s.pos,
+      pos: Object.entries(s.pos).map(([k, o]) => ({ k, o })),
       applied: s.applied,
       rejected: s.rejected,
       rev: (l.doc?.rev ?? 0) + 1,
