@@ -43,6 +43,7 @@ export function createApp(config: CareRecordsConfig, deps: AppDeps = {}): Consum
 /** The reminder loop of this replica; every replica runs one, the claims make each reminder once. */
 function startReminders(config: CareRecordsConfig, mongo: MongoHandle, producer: Producer, registry: Registry, logger: Logger): { stop(): Promise<void> } {
   const sent = new Counter({ name: 'medlives_care_reminders_total', help: 'appointment.reminder events published by this replica', registers: [registry] });
+  const sweeps = new Counter({ name: 'medlives_care_reminder_sweeps_total', help: 'Reminder sweeps this replica completed', registers: [registry] });
   if (config.REMINDER_SWEEP_MS === 0) return { stop: async () => undefined };
   const owner = `${config.HOSTNAME ?? hostname()}-${process.pid}`;
   let running: Promise<void> | undefined;
@@ -59,6 +60,7 @@ function startReminders(config: CareRecordsConfig, mongo: MongoHandle, producer:
     running = sweepReminders(mongo.conn, { windowMs: config.REMINDER_WINDOW_MINUTES * 60_000, leaseMs: config.REMINDER_LEASE_MS, owner, publish })
       .then((r) => {
         sent.inc(r.published);
+        sweeps.inc();
         if (r.published) logger.info(r, 'appointment reminders published');
       })
       .catch((error: unknown) => logger.warn({ err: error }, 'reminder sweep failed; the next sweep retries'))
