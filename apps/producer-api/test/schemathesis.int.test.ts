@@ -60,7 +60,7 @@ describe('the OpenAPI document under Schemathesis', () => {
     });
     const junit = readFileSync(join(reportDir, 'junit.xml'), 'utf8');
     const testcases = (junit.match(/<testcase /g) ?? []).length;
-    expect(testcases).toBeGreaterThanOrEqual(17);
+    expect(testcases).toBeGreaterThanOrEqual(21);
     expect({ code: result.code, tail: result.code === 0 ? '' : result.output.slice(-4000) }).toEqual({ code: 0, tail: '' });
   }, 300_000);
 });

@@ -125,7 +125,7 @@ export const CONSUMER_GROUPS = {
   careRecords: group({
     id: 'care-records-service',
     app: 'care-records',
-    available: false,
+    available: true,
     topics: [TOPICS.appointmentEvents, TOPICS.prescriptionEvents, TOPICS.healthRecordEvents],
     mode: 'batch',
     batch: { maxEvents: 200, maxWaitMs: 2_000 },
