@@ -5,18 +5,34 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PRODUCER_API, WORKER_HTTP_PORT } from '@medlives/topology';
 import { infraUp } from './infra';
-import { REPO_DIR } from './infra/paths';
+import { STATE_DIR, REPO_DIR } from './infra/paths';
 
 const CLI_APPS = new Set(['ops']);
+
+/**
+ * Care records are sealed at rest: ENCRYPTION_KEYS if set, else a dev key generated once and kept
+ * (mode 600) in the state directory, so records stay readable across `npm run dev` runs.
+ */
+function devEncryptionKeys(): { keys: string; file?: string } {
+  if (process.env.ENCRYPTION_KEYS) return { keys: process.env.ENCRYPTION_KEYS };
+  const file = join(STATE_DIR, 'dev-encryption-keys');
+  if (!existsSync(file)) {
+    mkdirSync(STATE_DIR, { recursive: true });
+    writeFileSync(file, `dev1:${randomBytes(32).toString('base64')}`, { mode: 0o600 });
+    chmodSync(file, 0o600);
+  }
+  return { keys: readFileSync(file, 'utf8').trim(), file };
+}
 
 async function main(): Promise<void> {
   const infra = await infraUp((line) => console.error(`[infra] ${line}`));
   const apiKey = process.env.API_KEYS ? undefined : `dev-${randomBytes(12).toString('hex')}`;
   const apiKeys = process.env.API_KEYS ?? `pharma-001:${apiKey}`;
+  const encryption = devEncryptionKeys();
   const apps = readdirSync(join(REPO_DIR, 'apps')).filter((a) => !CLI_APPS.has(a) && existsSync(join(REPO_DIR, 'apps', a, 'src', 'main.ts')));
   const children: ChildProcess[] = [];
   let workerPort = WORKER_HTTP_PORT;
@@ -25,7 +41,7 @@ async function main(): Promise<void> {
     const port = app === PRODUCER_API.app ? PRODUCER_API.httpPort : workerPort++;
     const child = spawn(join(REPO_DIR, 'node_modules', '.bin', 'tsx'), [join('apps', app, 'src', 'main.ts')], {
       cwd: REPO_DIR,
-      env: { ...process.env, ...infra.env, MONGO_URL: `${infra.env.MONGO_URL}/medlives`, API_KEYS: apiKeys, PORT: String(port) },
+      env: { ...process.env, ...infra.env, MONGO_URL: `${infra.env.MONGO_URL}/medlives`, API_KEYS: apiKeys, ENCRYPTION_KEYS: encryption.keys, PORT: String(port) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     for (const stream of [child.stdout, child.stderr]) stream?.on('data', (d: Buffer) => process.stdout.write(d.toString().replace(/^(?=.)/gm, `[${app}] `)));
@@ -33,7 +49,7 @@ async function main(): Promise<void> {
     children.push(child);
     urls.push(app === PRODUCER_API.app ? `API                http://127.0.0.1:${port}/api/v1/docs  (health /healthz, /readyz, /metrics)` : `${app.padEnd(19)}http://127.0.0.1:${port}/readyz  (/metrics)`);
   }
-  console.error(['', 'MedLives is starting:', ...urls.map((u) => `  ${u}`), `  Kafka              ${infra.env.KAFKA_BROKERS}`, `  MongoDB            ${infra.env.MONGO_URL}`, ...(apiKey ? [`  API key            pharma-001 → Bearer ${apiKey}`] : []), '  Ctrl-C stops the apps; `npm run infra:down` stops Kafka and MongoDB.', ''].join('\n'));
+  console.error(['', 'MedLives is starting:', ...urls.map((u) => `  ${u}`), `  Kafka              ${infra.env.KAFKA_BROKERS}`, `  MongoDB            ${infra.env.MONGO_URL}`, ...(apiKey ? [`  API key            pharma-001 → Bearer ${apiKey}`] : []), ...(encryption.file ? [`  Care records key   ${encryption.file}  (ENCRYPTION_KEYS overrides)`] : []), '  Ctrl-C stops the apps; `npm run infra:down` stops Kafka and MongoDB.', ''].join('\n'));
   const shutdown = () => {
     for (const c of children) c.kill('SIGTERM');
     setTimeout(() => process.exit(0), 25_000).unref();

@@ -11,11 +11,14 @@ export interface KafkaClientTls {
 }
 
 /** Keys inside the Secrets an installation provides (see charts/medlives/README.md). */
-export const SECRET_KEYS = { mongoUri: 'uri', apiKeys: 'api-keys', encryptionKey: 'encryption-key' } as const;
+export const SECRET_KEYS = { mongoUri: 'uri', apiKeys: 'api-keys', encryptionKey: 'encryption-keys' } as const;
 
-/** Health-record details are encrypted at rest, so whoever consumes them holds the key. */
+/**
+ * Care data is encrypted at rest: whoever stores health records (care-records) seals it, and the
+ * API opens it for the owning tenant (and seals the events it keeps for Idempotency-Key retries).
+ */
 export function needsEncryptionKey(d: DeployableSpec): boolean {
-  return d.group?.topics.includes(TOPICS.healthRecordEvents) ?? false;
+  return d.kind === 'http-api' || (d.group?.topics.includes(TOPICS.healthRecordEvents) ?? false);
 }
 
 function fromSecret(name: string, secretName: string, key: string): EnvVar {
@@ -30,7 +33,7 @@ export function appEnv(d: DeployableSpec, values: PlatformValues, credentials?: 
     { name: 'PORT', value: String(d.httpPort) },
     { name: 'KAFKA_CLIENT_ID', value: d.app },
     fromSecret('MONGO_URL', values.secrets.mongoUri, SECRET_KEYS.mongoUri),
-    ...(needsEncryptionKey(d) ? [fromSecret('ENCRYPTION_KEY', values.secrets.encryptionKey, SECRET_KEYS.encryptionKey)] : []),
+    ...(needsEncryptionKey(d) ? [fromSecret('ENCRYPTION_KEYS', values.secrets.encryptionKey, SECRET_KEYS.encryptionKey)] : []),
     ...(credentials
       ? [
           { name: 'KAFKA_SASL_MECHANISM', value: SASL_MECHANISM },

@@ -28,7 +28,8 @@ function topicAcl(topic: TopicSpec, ...operations: Op[]): Acl {
 
 /**
  * Least privilege from the topology: the producer API writes the event topics; a worker reads its
- * topics and its re-drive topic, commits as its own group and writes only its own DLQ.
+ * topics and its re-drive topic, commits as its own group and writes only its own DLQ and the
+ * topics it publishes to (topology `publishes`).
  */
 export function aclsFor(d: DeployableSpec): Acl[] {
   if (!d.group) return Object.values(TOPICS).map((t) => topicAcl(t, Op.WRITE, Op.DESCRIBE));
@@ -39,6 +40,7 @@ export function aclsFor(d: DeployableSpec): Acl[] {
       operations: [Op.READ, Op.DESCRIBE],
     },
     topicAcl(d.group.dlq, Op.WRITE, Op.DESCRIBE),
+    ...(d.group.publishes ?? []).map((t) => topicAcl(t, Op.WRITE, Op.DESCRIBE)),
   ];
 }
 

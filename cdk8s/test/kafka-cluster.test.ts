@@ -87,6 +87,14 @@ describe('KafkaCluster', () => {
     expect(acls(KAFKA_UI).flatMap((a) => a.operations)).not.toContain('Write');
   });
 
+  it('when a worker publishes events (inventory outcomes, care reminders), then its KafkaUser may write exactly those topics besides its DLQ', () => {
+    const writes = (app: string) =>
+      (named(prod, 'KafkaUser', app).spec.authorization.acls as { resource: { name?: string }; operations: string[] }[]).filter((a) => a.operations.includes('Write')).map((a) => a.resource.name).sort();
+    expect(writes(CONSUMER_GROUPS.inventory.app)).toEqual([TOPICS.inventoryEvents.name, CONSUMER_GROUPS.inventory.dlq.name].sort());
+    expect(writes(CONSUMER_GROUPS.careRecords.app)).toEqual([TOPICS.appointmentEvents.name, CONSUMER_GROUPS.careRecords.dlq.name].sort());
+    expect(writes(CONSUMER_GROUPS.orderPersistence.app)).toEqual([CONSUMER_GROUPS.orderPersistence.dlq.name]);
+  });
+
   it('when dev, then there are no KafkaUsers and no TriggerAuthentications', () => {
     expect(ofKind(dev, 'KafkaUser')).toEqual([]);
     expect(ofKind(dev, 'TriggerAuthentication')).toEqual([]);

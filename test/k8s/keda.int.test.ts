@@ -129,7 +129,7 @@ describe('KEDA on real lag', () => {
     scaledObjects = objects.filter((o) => o.kind === 'ScaledObject');
     expect(scaledObjects.length).toBeGreaterThan(0);
     // KEDA resolves the scale target's env and envFrom: the Secrets the dev profile does not create must exist.
-    const secrets = ['medlives-api-keys:api-keys', 'medlives-encryption:encryption-key'].map((s) => {
+    const secrets = ['medlives-api-keys:api-keys', 'medlives-encryption:encryption-keys'].map((s) => {
       const [name = '', key = ''] = s.split(':');
       return { apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace }, stringData: { [key]: 'test' } };
     });

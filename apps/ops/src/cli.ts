@@ -5,6 +5,7 @@
  */
 import { UsageError } from './args';
 import { dlqCommand } from './commands/dlq';
+import { keysCommand } from './commands/keys';
 import { replayCommand } from './commands/replay';
 import { statusCommand } from './commands/status';
 import type { CliDeps, CliIo } from './context';
@@ -25,6 +26,7 @@ export const COMMANDS: readonly Command[] = [
   },
   { name: 'replay', summary: 'rewind a consumer group to a time (or earliest) to rebuild its read model', run: replayCommand },
   { name: 'dlq', summary: "inspect a group's dead letters and re-drive them", run: dlqCommand },
+  { name: 'keys', summary: 'care-record encryption keys: list what each seals, rotate to the current key', run: keysCommand },
 ];
 
 function help(io: CliIo): void {
@@ -32,7 +34,8 @@ function help(io: CliIo): void {
   io.out('');
   for (const c of COMMANDS) io.out(`  ${c.name.padEnd(8)} ${c.summary}`);
   io.out('');
-  io.out('Kafka comes from KAFKA_BROKERS, TOPIC_PREFIX and KAFKA_SASL_* / KAFKA_SSL; the cluster from kubeconfig.');
+  io.out('Kafka comes from KAFKA_BROKERS, TOPIC_PREFIX and KAFKA_SASL_* / KAFKA_SSL; the cluster from kubeconfig;');
+  io.out('keys: MONGO_URL, ENCRYPTION_KEYS and ENCRYPTION_KEY_ID.');
 }
 
 export async function runCli(argv: readonly string[], io: CliIo, deps: CliDeps = {}): Promise<number> {

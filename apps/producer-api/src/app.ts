@@ -26,6 +26,8 @@ import { DirectWriter } from './store/direct-writer';
 import { IdempotencyStore } from './store/idempotency';
 import { orderReadRoutes } from './routes/orders-read';
 import { notificationReadRoutes } from './routes/notifications-read';
+import { careReadRoutes } from './routes/care-read';
+import { keyringFrom } from '@medlives/crypto';
 
 export interface ProducerApi {
   start(): Promise<void>;
@@ -88,7 +90,8 @@ export function createApp(config: ApiConfig, options: { logger?: Logger; registr
     batchSize: metrics.batchSize,
     errors: metrics.producerErrors,
   });
-  const idempotency = new IdempotencyStore(connection, config.IDEMPOTENCY_TTL_HOURS * HOUR_MS, () => new Date(), config.IDEMPOTENCY_LEASE_MS);
+  const keyring = keyringFrom(config);
+  const idempotency = new IdempotencyStore(connection, config.IDEMPOTENCY_TTL_HOURS * HOUR_MS, () => new Date(), config.IDEMPOTENCY_LEASE_MS, keyring);
   const products = new InventoryStore(connection, { onWrite: (collection, op) => metrics.mongoWrites.inc({ collection, op }) });
   const direct = new DirectWriter(connection, metrics);
   const document = openApiDocument({ maxWaitMs: config.ORDER_WAIT_MAX_MS });
@@ -137,6 +140,7 @@ export function createApp(config: ApiConfig, options: { logger?: Logger; registr
   api.use(orderReadRoutes(connection, config.ORDER_WAIT_MAX_MS));
   const lowStock = config.WRITE_MODE === 'direct' ? undefined : lowStockAlert((event) => publisher.publish(event), config.TOPIC_PREFIX, logger);
   api.use(notificationReadRoutes(connection));
+  api.use(careReadRoutes(connection, keyring));
   api.use(productRoutes(products, lowStock ? { onLowStock: lowStock } : {}));
 
   api.use((req, _res, next) => next(new HttpError(404, 'NOT_FOUND', `no route ${req.method} ${req.baseUrl}${req.path}`)));

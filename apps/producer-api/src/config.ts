@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { EncryptionEnv } from '@medlives/crypto';
 import { CommonEnv, KafkaEnv, MongoEnv, parseConfig } from '@medlives/runtime';
 
 export const WRITE_MODES = ['kafka', 'dual', 'direct'] as const;
@@ -40,6 +41,8 @@ export const ApiEnv = z
   .merge(KafkaEnv)
   .merge(MongoEnv)
   .merge(CommonEnv)
+  // The read side of care records decrypts them (optional: without keys those routes answer 503).
+  .merge(EncryptionEnv)
   .superRefine((env, ctx) => {
     if (!env.API_KEYS && !env.API_KEYS_FILE) {
       ctx.addIssue({ code: 'custom', path: ['API_KEYS'], message: 'set API_KEYS or API_KEYS_FILE' });

@@ -1,4 +1,5 @@
 import type { Consumer, Kafka } from 'kafkajs';
+import { generateKey } from '@medlives/crypto';
 import mongoose from 'mongoose';
 import { type DecodeResult, decodeEvent } from '@medlives/events';
 import { allTopicSpecs, resolveTopicName } from '@medlives/topology';
@@ -82,6 +83,8 @@ export async function startApi(env: Record<string, string> = {}, shared?: { topo
     LOG_LEVEL: 'silent',
     RATE_LIMIT_PER_SECOND: '100000',
     RATE_LIMIT_BURST: '100000',
+    // Generated per run: the care read routes decrypt with it.
+    ENCRYPTION_KEYS: `test:${generateKey()}`,
     ...env,
   });
   const app = createApp(config);

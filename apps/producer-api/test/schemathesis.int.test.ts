@@ -50,7 +50,7 @@ describe('the OpenAPI document under Schemathesis', () => {
     const reportDir = mkdtempSync(join(tmpdir(), 'schemathesis-'));
     const configFile = join(reportDir, 'schemathesis.toml');
     writeFileSync(configFile, config());
-    // Bounded so the run stays about 1.5 min on a loaded 2-core machine; raise it locally.
+    // Bounded to keep the run short (24 operations; it took over 5 min at load average ~20 on 2 cores); raise it locally.
     const examples = process.env.SCHEMATHESIS_EXAMPLES ?? '10';
     const args = ['--config-file', configFile, 'run', `${api.base}/api/v1/openapi.json`, '-H', `Authorization: Bearer ${TENANT_KEY}`, '--checks', 'all', '--phases', 'examples,coverage,fuzzing,stateful', '--max-examples', examples, '--seed', '20261121', '--no-color', '--report', 'junit', '--report-junit-path', join(reportDir, 'junit.xml')];
     const result = await new Promise<{ code: number; output: string }>((resolve) => {
@@ -60,7 +60,7 @@ describe('the OpenAPI document under Schemathesis', () => {
     });
     const junit = readFileSync(join(reportDir, 'junit.xml'), 'utf8');
     const testcases = (junit.match(/<testcase /g) ?? []).length;
-    expect(testcases).toBeGreaterThanOrEqual(17);
+    expect(testcases).toBeGreaterThanOrEqual(21);
     expect({ code: result.code, tail: result.code === 0 ? '' : result.output.slice(-4000) }).toEqual({ code: 0, tail: '' });
-  }, 300_000);
+  }, 600_000);
 });

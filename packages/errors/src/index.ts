@@ -15,6 +15,8 @@ export type ErrorCode =
   | 'FORBIDDEN'
   | 'UNAUTHORIZED'
   | 'CONFIG_INVALID'
+  // a stored ciphertext that cannot be opened: altered, or its key is not configured
+  | 'DECRYPT_FAILED'
   // infrastructure (transient)
   | 'KAFKA_UNAVAILABLE'
   | 'KAFKA_TIMEOUT'

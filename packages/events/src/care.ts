@@ -1,5 +1,14 @@
 import { z } from 'zod';
-import { CalendarDate, Id, NonEmptyText, TimeOfDay, Timestamp, nonEmptyPatch } from './common';
+import { CalendarDate, Id, NonEmptyText, Phone, TimeOfDay, Timestamp, nonEmptyPatch } from './common';
+
+/**
+ * The patient's contact as the clinic knows it, optional on the events that open a record.
+ * care-records keeps the latest per patient, sealed at rest.
+ */
+export const PatientContact = z
+  .strictObject({ name: NonEmptyText(200).optional(), phone: Phone.optional(), email: z.email().optional() })
+  .refine((c) => Object.values(c).some((x) => x !== undefined), { message: 'must give at least one of name, phone, email' });
+
 
 export const AppointmentStatus = z.enum(['scheduled', 'confirmed', 'completed', 'cancelled']);
 export const VisitType = z.enum(['in_person', 'virtual']);
@@ -18,6 +27,7 @@ export const AppointmentBookedData = z.strictObject({
   patientId: Id,
   ...appointmentFields,
   status: AppointmentStatus.default('scheduled'),
+  patient: PatientContact.optional(),
 });
 export const AppointmentUpdatedData = z.strictObject({
   appointmentId: Id,
@@ -54,7 +64,7 @@ const prescriptionFields = {
 };
 
 export const PrescriptionCreatedData = z
-  .strictObject({ prescriptionId: Id, patientId: Id, ...prescriptionFields, status: PrescriptionStatus.default('active') })
+  .strictObject({ prescriptionId: Id, patientId: Id, ...prescriptionFields, status: PrescriptionStatus.default('active'), patient: PatientContact.optional() })
   .refine((p) => p.endDate >= p.startDate, { path: ['endDate'], message: 'must not be before startDate' });
 export const PrescriptionUpdatedData = z.strictObject({
   prescriptionId: Id,
@@ -73,10 +83,14 @@ const healthRecordFields = {
   doctorId: Id,
   recordType: HealthRecordType,
   description: NonEmptyText(20_000),
+  /** Details by kind; like `description`, sealed at rest by care-records. */
+  results: NonEmptyText(20_000).optional(),
+  diagnosis: NonEmptyText(20_000).optional(),
+  treatment: NonEmptyText(20_000).optional(),
   recordDate: CalendarDate,
 };
 
-export const HealthRecordCreatedData = z.strictObject({ recordId: Id, patientId: Id, ...healthRecordFields });
+export const HealthRecordCreatedData = z.strictObject({ recordId: Id, patientId: Id, ...healthRecordFields, patient: PatientContact.optional() });
 export const HealthRecordUpdatedData = z.strictObject({
   recordId: Id,
   patientId: Id,

@@ -17,6 +17,8 @@ export interface ConsumerGroupSpec {
   /** False while the group is specified but its app is not built yet: nothing deploys it. */
   readonly available: boolean;
   readonly topics: readonly TopicSpec[];
+  /** Topics the group's app publishes to besides its DLQ (its KafkaUser may write them). @default [] */
+  readonly publishes?: readonly TopicSpec[];
   readonly mode: ConsumeMode;
   readonly batch: BatchSpec;
   /** Partitions processed concurrently by one instance. */
@@ -99,6 +101,8 @@ export const CONSUMER_GROUPS = {
     app: 'inventory',
     available: true,
     topics: [TOPICS.orderEvents, TOPICS.statusUpdates],
+    // stock.reserved / reservation_failed / released / low
+    publishes: [TOPICS.inventoryEvents],
     mode: 'single',
     batch: ONE_BY_ONE,
     concurrency: 4,
@@ -125,8 +129,10 @@ export const CONSUMER_GROUPS = {
   careRecords: group({
     id: 'care-records-service',
     app: 'care-records',
-    available: false,
+    available: true,
     topics: [TOPICS.appointmentEvents, TOPICS.prescriptionEvents, TOPICS.healthRecordEvents],
+    // appointment.reminder
+    publishes: [TOPICS.appointmentEvents],
     mode: 'batch',
     batch: { maxEvents: 200, maxWaitMs: 2_000 },
     concurrency: 4,

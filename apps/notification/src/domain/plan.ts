@@ -54,7 +54,8 @@ function variables(event: Envelope<NotifyingType>, contact: Contact | undefined)
       return { vars: { ...base, productId: d.productId, remaining: String(d.remaining), threshold: String(d.threshold) } };
     }
     case 'appointment.booked': {
-      const d = (event as Envelope<'appointment.booked'>).data;
+      // The patient's contact (care-records keeps it sealed) is not a template variable.
+      const { patient: _contact, ...d } = (event as Envelope<'appointment.booked'>).data;
       return { patientId: d.patientId, vars: { ...base, ...d, reason: d.reason } };
     }
     case 'appointment.cancelled': {
@@ -66,7 +67,7 @@ function variables(event: Envelope<NotifyingType>, contact: Contact | undefined)
       return { patientId: d.patientId, vars: { ...base, appointmentId: d.appointmentId, patientId: d.patientId, remindAt: d.remindAt } };
     }
     case 'prescription.created': {
-      const d = (event as Envelope<'prescription.created'>).data;
+      const { patient: _contact, ...d } = (event as Envelope<'prescription.created'>).data;
       return { patientId: d.patientId, vars: { ...base, ...d } };
     }
   }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import mongoose, { type Connection, type Model } from 'mongoose';
 import type { Logger } from 'pino';
+import type { Keyring, Sealed } from '@medlives/crypto';
 import type { Envelope } from '@medlives/events';
 import { type MongoServerInfo, mongoAppError } from '@medlives/mongo';
 
@@ -16,6 +17,8 @@ interface IdempotencyDoc {
   response?: StoredResponse;
   /** The event built for the request, stored before it is published: a re-drive sends this one. */
   envelope?: Envelope;
+  /** The same, sealed (AES-256-GCM) when the API holds encryption keys: care data stays encrypted at rest here too. */
+  sealedEnvelope?: Sealed;
   /** When the current holder claimed the key; the lease runs from here (epoch = free to take over). */
   claimedAt?: Date;
   createdAt: Date;
@@ -55,6 +58,8 @@ export class IdempotencyStore {
     private readonly ttlMs: number,
     private readonly now: () => Date = () => new Date(),
     private readonly leaseMs = 10_000,
+    /** When set, stored envelopes are sealed with it (they may carry health data and patient contacts). */
+    private readonly keyring?: Keyring,
   ) {
     const schema = new mongoose.Schema<IdempotencyDoc>(
       {
@@ -63,6 +68,7 @@ export class IdempotencyStore {
         state: { type: String, required: true },
         response: { type: Object },
         envelope: { type: Object },
+        sealedEnvelope: { type: Object },
         claimedAt: { type: Date },
         createdAt: { type: Date, required: true },
         expiresAt: { type: Date, required: true },
@@ -123,12 +129,24 @@ export class IdempotencyStore {
     const taken = await this.model.updateOne({ _id: id, state: 'pending', claimedAt: existing.claimedAt ?? { $exists: false } }, { $set: { claimedAt: now } });
     if (taken.modifiedCount === 0) return this.tryClaim(id, hash);
     // No envelope: the holder died before building it, so nothing was published — start afresh.
-    return existing.envelope ? { kind: 'redrive', envelope: existing.envelope } : { kind: 'new' };
+    const envelope = this.storedEnvelope(existing);
+    return envelope ? { kind: 'redrive', envelope } : { kind: 'new' };
+  }
+
+  private storedEnvelope(doc: IdempotencyDoc): Envelope | undefined {
+    if (doc.sealedEnvelope) {
+      // Without the key that sealed it the stored event cannot be re-driven; DECRYPT_FAILED says why.
+      if (!this.keyring) throw new Error(`idempotency record ${doc._id} holds a sealed event but this API has no ENCRYPTION_KEYS`);
+      return this.keyring.openJson<Envelope>(doc.sealedEnvelope, `medlives:idempotency_keys:${doc._id}`);
+    }
+    return doc.envelope;
   }
 
   /** Stores the event before it is published, so whoever holds the key later sends the same one. */
   async prepare(scope: string, key: string, envelope: Envelope): Promise<void> {
-    await this.write(() => this.model.updateOne({ _id: `${scope}:${key}`, state: 'pending' }, { $set: { envelope } }));
+    const id = `${scope}:${key}`;
+    const stored = this.keyring ? { sealedEnvelope: this.keyring.sealJson(envelope, `medlives:idempotency_keys:${id}`) } : { envelope };
+    await this.write(() => this.model.updateOne({ _id: id, state: 'pending' }, { $set: stored }));
   }
 
   async complete(scope: string, key: string, response: StoredResponse): Promise<void> {
@@ -142,7 +160,7 @@ export class IdempotencyStore {
 
   /** The request was refused before anything was built: let the client retry with the same key. */
   async release(scope: string, key: string): Promise<void> {
-    await this.write(() => this.model.deleteOne({ _id: `${scope}:${key}`, state: 'pending', envelope: { $exists: false } }));
+    await this.write(() => this.model.deleteOne({ _id: `${scope}:${key}`, state: 'pending', envelope: { $exists: false }, sealedEnvelope: { $exists: false } }));
   }
 
   private async write(fn: () => Promise<unknown>): Promise<void> {

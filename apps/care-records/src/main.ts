@@ -1,0 +1,5 @@
+import { runConsumerMain } from '@medlives/consumer';
+import { createApp } from './app';
+import { CareRecordsEnv } from './config';
+
+runConsumerMain('care-records', CareRecordsEnv, createApp);
