@@ -26,6 +26,9 @@ import { DirectWriter } from './store/direct-writer';
 import { IdempotencyStore } from './store/idempotency';
 import { orderReadRoutes } from './routes/orders-read';
 import { notificationReadRoutes } from './routes/notifications-read';
+import { deliveryReadRoutes } from './routes/deliveries-read';
+import { DeliveryFeed } from './deliveries/feed';
+import { PositionStore } from '../../delivery-tracking/src/store/positions';
 
 export interface ProducerApi {
   start(): Promise<void>;
@@ -91,6 +94,8 @@ export function createApp(config: ApiConfig, options: { logger?: Logger; registr
   const products = new InventoryStore(connection, { onWrite: (collection, op) => metrics.mongoWrites.inc({ collection, op }) });
   const direct = new DirectWriter(connection, metrics);
   const document = openApiDocument({ maxWaitMs: config.ORDER_WAIT_MAX_MS });
+  const positions = new PositionStore(connection);
+  const feed = config.WRITE_MODE === 'direct' ? undefined : new DeliveryFeed({ kafka, prefix: config.TOPIC_PREFIX, logger, registry, ...(config.DELIVERY_FEED_INSTANCE ? { instanceId: config.DELIVERY_FEED_INSTANCE } : {}) });
 
   let accepting = false;
   let server: Server | undefined;
@@ -107,7 +112,7 @@ export function createApp(config: ApiConfig, options: { logger?: Logger; registr
   app.use(observeRequests(metrics));
   app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
   app.get('/readyz', (_req, res) => {
-    const checks = { accepting, mongo: connection.readyState === 1, kafka: kafkaNeeded ? producers.ready : 'not used' };
+    const checks = { accepting, mongo: connection.readyState === 1, kafka: kafkaNeeded ? producers.ready : 'not used', deliveryFeed: feed ? feed.running : 'not used' };
     res.status(ready() ? 200 : 503).json({ status: ready() ? 'ready' : 'not ready', checks });
   });
   app.get('/metrics', async (_req, res) => {
@@ -136,6 +141,7 @@ export function createApp(config: ApiConfig, options: { logger?: Logger; registr
   api.use(orderReadRoutes(connection, config.ORDER_WAIT_MAX_MS));
   const lowStock = config.WRITE_MODE === 'direct' ? undefined : lowStockAlert((event) => publisher.publish(event), config.TOPIC_PREFIX, logger);
   api.use(notificationReadRoutes(connection));
+  api.use(deliveryReadRoutes(connection, positions, feed, { heartbeatMs: config.SSE_HEARTBEAT_MS }));
   api.use(productRoutes(products, lowStock ? { onLowStock: lowStock } : {}));
 
   api.use((req, _res, next) => next(new HttpError(404, 'NOT_FOUND', `no route ${req.method} ${req.baseUrl}${req.path}`)));
@@ -158,6 +164,8 @@ export function createApp(config: ApiConfig, options: { logger?: Logger; registr
         products.init(mongoServer);
         accepting = true;
         if (kafkaNeeded) producers.start();
+        // Not awaited: the stream answers 503 until the feed joined; writes need not wait for it.
+        feed?.start().catch((error: unknown) => logger.error({ err: error }, 'delivery feed did not start'));
         server = await new Promise<Server>((resolve) => {
           const s = app.listen(config.PORT, () => resolve(s));
         });
@@ -171,6 +179,8 @@ export function createApp(config: ApiConfig, options: { logger?: Logger; registr
       stopped ??= (async () => {
         logger.info({ reason }, 'stopping: readiness fails, intake stops, publisher flushes');
         accepting = false;
+        // Open SSE streams are never idle: close them so server.close() can finish.
+        feed?.closeAll();
         if (server) {
           const closed = new Promise<void>((r) => server!.close(() => r()));
           // A keep-alive connection that finishes its request after close() would otherwise stay
@@ -183,6 +193,7 @@ export function createApp(config: ApiConfig, options: { logger?: Logger; registr
         // Every request has been answered by now; a batch stuck on an unreachable broker is cut off.
         await Promise.race([publisher.drain(), new Promise((r) => setTimeout(r, config.PUBLISH_TIMEOUT_MS).unref())]);
         await producers.stop();
+        await feed?.stop();
         idempotency.close();
         await connection.close().catch(() => undefined);
       })();
