@@ -27,6 +27,8 @@ import { IdempotencyStore } from './store/idempotency';
 import { orderReadRoutes } from './routes/orders-read';
 import { notificationReadRoutes } from './routes/notifications-read';
 import { deliveryReadRoutes } from './routes/deliveries-read';
+import { auditReadRoutes } from './routes/audit-read';
+import { auditTrail } from './http/audit';
 import { DeliveryFeed } from './deliveries/feed';
 import { PositionStore } from '../../delivery-tracking/src/store/positions';
 
@@ -123,6 +125,8 @@ export function createApp(config: ApiConfig, options: { logger?: Logger; registr
   api.get('/openapi.json', (_req, res) => void res.json(document));
   api.get('/docs', (_req, res) => void res.type('html').send(docsPage(document)));
   api.use(authenticate(config.apiKeys));
+  // The old synchronous design (WRITE_MODE=direct) has no Kafka to publish audit events to.
+  if (kafkaNeeded) api.use(auditTrail({ publish: (event) => publisher.publish(event), prefix: config.TOPIC_PREFIX, logger, registry }));
   api.use(methodNotAllowed(document));
   api.use(rateLimit({ ratePerSecond: config.RATE_LIMIT_PER_SECOND, burst: config.RATE_LIMIT_BURST }, metrics.rateLimited));
   api.use(requireJson);
@@ -141,6 +145,7 @@ export function createApp(config: ApiConfig, options: { logger?: Logger; registr
   api.use(orderReadRoutes(connection, config.ORDER_WAIT_MAX_MS));
   const lowStock = config.WRITE_MODE === 'direct' ? undefined : lowStockAlert((event) => publisher.publish(event), config.TOPIC_PREFIX, logger);
   api.use(notificationReadRoutes(connection));
+  api.use(auditReadRoutes(connection));
   api.use(deliveryReadRoutes(connection, positions, feed, { heartbeatMs: config.SSE_HEARTBEAT_MS }));
   api.use(productRoutes(products, lowStock ? { onLowStock: lowStock } : {}));
 
