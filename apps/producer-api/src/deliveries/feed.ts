@@ -4,7 +4,7 @@ import type { Consumer, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { decodeEvent } from '@medlives/events';
-import { TOPICS, resolveTopicName } from '@medlives/topology';
+import { API_WATCH_GROUP_PREFIX, TOPICS, resolveTopicName } from '@medlives/topology';
 // delivery-tracking-service owns the position documents; the API reads them and shares the view.
 import { type PositionView, positionKey } from '../../../delivery-tracking/src/store/positions';
 
@@ -52,7 +52,7 @@ export class DeliveryFeed {
 
   constructor(private readonly options: DeliveryFeedOptions) {
     const instance = (options.instanceId ?? `${hostname()}-${randomBytes(4).toString('hex')}`).replace(/[^a-zA-Z0-9._-]/g, '-');
-    this.groupId = `${options.prefix}producer-api.watch.${instance}`;
+    this.groupId = `${options.prefix}${API_WATCH_GROUP_PREFIX}${instance}`;
     this.cacheSize = options.cacheSize ?? 10_000;
     this.watching = new Gauge({ name: 'medlives_delivery_watchers', help: 'Open delivery SSE streams on this instance', registers: [options.registry] });
     this.pushed = new Counter({ name: 'medlives_delivery_stream_events_total', help: 'Events written to delivery SSE streams', labelNames: ['event'], registers: [options.registry] });
