@@ -146,7 +146,7 @@ export function createApp(config: ApiConfig, options: { logger?: Logger; registr
   const lowStock = config.WRITE_MODE === 'direct' ? undefined : lowStockAlert((event) => publisher.publish(event), config.TOPIC_PREFIX, logger);
   api.use(notificationReadRoutes(connection));
   api.use(auditReadRoutes(connection));
-  api.use(deliveryReadRoutes(connection, positions, feed, { heartbeatMs: config.SSE_HEARTBEAT_MS }));
+  api.use(deliveryReadRoutes(connection, positions, feed, { heartbeatMs: config.SSE_HEARTBEAT_MS, maxStreamMs: config.SSE_MAX_STREAM_MS }));
   api.use(productRoutes(products, lowStock ? { onLowStock: lowStock } : {}));
 
   api.use((req, _res, next) => next(new HttpError(404, 'NOT_FOUND', `no route ${req.method} ${req.baseUrl}${req.path}`)));

@@ -14,6 +14,8 @@ const LAST_EVENT_ID = /^[0-9]{1,16}$/;
 
 export interface DeliveryRouteOptions {
   readonly heartbeatMs: number;
+  /** A stream is closed after this long; the client reconnects with Last-Event-ID (spreads watchers over replicas). */
+  readonly maxStreamMs: number;
 }
 
 function parse(req: Request): { orderId: string; tenantCode: string | undefined; scope: ReturnType<typeof readScope> } {
@@ -99,10 +101,12 @@ export function deliveryReadRoutes(connection: Connection, store: PositionStore,
       feed.countPush('heartbeat');
       res.write(': heartbeat\n\n');
     }, options.heartbeatMs);
+    const lifetime = setTimeout(() => finish(), options.maxStreamMs);
     finish = () => {
       if (closed) return;
       closed = true;
       clearInterval(heartbeat);
+      clearTimeout(lifetime);
       unwatch();
       res.end();
     };
