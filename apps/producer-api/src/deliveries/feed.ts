@@ -6,7 +6,7 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import { decodeEvent } from '@medlives/events';
 import { API_WATCH_GROUP_PREFIX, TOPICS, resolveTopicName } from '@medlives/topology';
 // delivery-tracking-service owns the position documents; the API reads them and shares the view.
-import { type PositionView, positionKey } from '../../../delivery-tracking/src/store/positions';
+import { DAY_MS, type PositionView, positionKey } from '../../../delivery-tracking/src/store/positions';
 
 /** One SSE connection's view of the feed. */
 export interface Watcher {
@@ -133,10 +133,12 @@ export class DeliveryFeed {
 
   /** The newest position this instance saw for an order (possibly not stored yet). */
   cached(tenantCode: string | undefined, orderId: string): PositionView | undefined {
-    if (tenantCode !== undefined) return this.latest.get(positionKey(tenantCode, orderId));
+    // Like the store: a position older than a day has expired.
+    const live = (v: PositionView | undefined) => (v && Date.parse(v.at) > Date.now() - DAY_MS ? v : undefined);
+    if (tenantCode !== undefined) return live(this.latest.get(positionKey(tenantCode, orderId)));
     let best: PositionView | undefined;
     for (const v of this.latest.values()) if (v.orderId === orderId && (!best || v.at > best.at)) best = v;
-    return best;
+    return live(best);
   }
 
   private onRecord(message: Parameters<typeof decodeEvent>[0]): void {

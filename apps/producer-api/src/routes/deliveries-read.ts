@@ -166,7 +166,23 @@ export function deliveryOperations(errors: (...codes: number[]) => Record<string
         { name: 'Last-Event-ID', in: 'header', required: false, schema: { type: 'string', pattern: LAST_EVENT_ID.source }, description: 'resume after this event id' },
       ],
       responses: {
-        '200': { description: 'The event stream', content: { 'text/event-stream': { schema: { type: 'string', description: 'Server-Sent Events: `id:`, `event: position|end`, `data:` JSON; `: heartbeat` comments' } } } },
+        '200': {
+          description: 'The event stream (`: heartbeat` comment lines between events)',
+          content: {
+            'text/event-stream': {
+              schema: {
+                type: 'object',
+                description: 'One Server-Sent Event',
+                required: ['event', 'data'],
+                properties: {
+                  id: { type: 'string', pattern: '^[0-9]{1,16}$', description: 'position events: the position `at` in epoch ms' },
+                  event: { enum: ['position', 'end'] },
+                  data: { type: 'string', contentMediaType: 'application/json', description: 'position: the position JSON (as GET …/location); end: {"reason":"delivered"|"cancelled"}' },
+                },
+              },
+            },
+          },
+        },
         ...errors(400, 401, 403, 404, 409, 422, 429, 503),
       },
     },
