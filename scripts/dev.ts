@@ -31,7 +31,8 @@ function devEncryptionKeys(): { keys: string; file?: string } {
 async function main(): Promise<void> {
   const infra = await infraUp((line) => console.error(`[infra] ${line}`));
   const apiKey = process.env.API_KEYS ? undefined : `dev-${randomBytes(12).toString('hex')}`;
-  const apiKeys = process.env.API_KEYS ?? `pharma-001:${apiKey}`;
+  const adminKey = process.env.API_KEYS ? undefined : `dev-admin-${randomBytes(12).toString('hex')}`;
+  const apiKeys = process.env.API_KEYS ?? `pharma-001:${apiKey},admin:${adminKey}`;
   const encryption = devEncryptionKeys();
   const apps = readdirSync(join(REPO_DIR, 'apps')).filter((a) => !CLI_APPS.has(a) && existsSync(join(REPO_DIR, 'apps', a, 'src', 'main.ts')));
   const children: ChildProcess[] = [];
@@ -49,7 +50,7 @@ async function main(): Promise<void> {
     children.push(child);
     urls.push(app === PRODUCER_API.app ? `API                http://127.0.0.1:${port}/api/v1/docs  (health /healthz, /readyz, /metrics)` : `${app.padEnd(19)}http://127.0.0.1:${port}/readyz  (/metrics)`);
   }
-  console.error(['', 'MedLives is starting:', ...urls.map((u) => `  ${u}`), `  Kafka              ${infra.env.KAFKA_BROKERS}`, `  MongoDB            ${infra.env.MONGO_URL}`, ...(apiKey ? [`  API key            pharma-001 → Bearer ${apiKey}`] : []), ...(encryption.file ? [`  Care records key   ${encryption.file}  (ENCRYPTION_KEYS overrides)`] : []), '  Ctrl-C stops the apps; `npm run infra:down` stops Kafka and MongoDB.', ''].join('\n'));
+  console.error(['', 'MedLives is starting:', ...urls.map((u) => `  ${u}`), `  Kafka              ${infra.env.KAFKA_BROKERS}`, `  MongoDB            ${infra.env.MONGO_URL}`, ...(apiKey ? [`  API key            pharma-001 → Bearer ${apiKey}`, `  Admin key          admin → Bearer ${adminKey} (GET /api/v1/audit)`] : []), ...(encryption.file ? [`  Care records key   ${encryption.file}  (ENCRYPTION_KEYS overrides)`] : []), '  Ctrl-C stops the apps; `npm run infra:down` stops Kafka and MongoDB.', ''].join('\n'));
   const shutdown = () => {
     for (const c of children) c.kill('SIGTERM');
     setTimeout(() => process.exit(0), 25_000).unref();

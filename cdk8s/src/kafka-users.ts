@@ -1,4 +1,4 @@
-import { TOPICS, resolveGroupId, resolveTopicName, type DeployableSpec, type TopicSpec } from '@medlives/topology';
+import { API_WATCH_GROUP_PREFIX, TOPICS, resolveGroupId, resolveTopicName, type DeployableSpec, type TopicSpec } from '@medlives/topology';
 import { Construct } from 'constructs';
 import {
   KafkaUser,
@@ -32,7 +32,14 @@ function topicAcl(topic: TopicSpec, ...operations: Op[]): Acl {
  * topics it publishes to (topology `publishes`).
  */
 export function aclsFor(d: DeployableSpec): Acl[] {
-  if (!d.group) return Object.values(TOPICS).map((t) => topicAcl(t, Op.WRITE, Op.DESCRIBE));
+  if (!d.group) {
+    return [
+      ...Object.values(TOPICS).map((t) => topicAcl(t, Op.WRITE, Op.DESCRIBE)),
+      // The live delivery feed: each instance reads positions and status changes in a group of its own.
+      ...[TOPICS.deliveryTracking, TOPICS.statusUpdates].map((t) => topicAcl(t, Op.READ)),
+      { resource: { type: Resource.GROUP, name: API_WATCH_GROUP_PREFIX, patternType: Pattern.PREFIX }, operations: [Op.READ, Op.DESCRIBE] },
+    ];
+  }
   return [
     ...[...d.group.topics, d.group.redrive].map((t) => topicAcl(t, Op.READ, Op.DESCRIBE)),
     {

@@ -1,4 +1,4 @@
-import { CONSUMER_GROUPS, PRODUCER_API, TOPICS, deployables } from '@medlives/topology';
+import { API_WATCH_GROUP_PREFIX, CONSUMER_GROUPS, PRODUCER_API, TOPICS, deployables } from '@medlives/topology';
 import { KAFKA_METADATA_VERSION, KAFKA_VERSION, STRIMZI_DEFAULT_METRICS_ALLOW_LIST } from '../src/kafka-cluster';
 import { KAFKA_CLUSTER, KAFKA_UI } from '../src/names';
 import { named, ofKind, synth } from './support';
@@ -82,8 +82,10 @@ describe('KafkaCluster', () => {
       { resource: { type: 'topic', name: group.dlq.name, patternType: 'literal' }, operations: ['Write', 'Describe'] },
     ]);
     const api = acls(PRODUCER_API.app);
-    expect(api.map((a) => a.resource.name)).toEqual(Object.values(TOPICS).map((t) => t.name));
-    expect(api.every((a) => a.resource.type === 'topic' && !a.operations.includes('Read'))).toBe(true);
+    // The API writes every event topic; it reads only the live delivery feed's two topics, in its own prefixed groups.
+    expect(api.filter((a) => a.operations.includes('Write')).map((a) => a.resource.name)).toEqual(Object.values(TOPICS).map((t) => t.name));
+    expect(api.filter((a) => a.resource.type === 'topic' && a.operations.includes('Read')).map((a) => a.resource.name)).toEqual([TOPICS.deliveryTracking.name, TOPICS.statusUpdates.name]);
+    expect(api.filter((a) => a.resource.type === 'group')).toEqual([{ resource: { type: 'group', name: API_WATCH_GROUP_PREFIX, patternType: 'prefix' }, operations: ['Read', 'Describe'] }]);
     expect(acls(KAFKA_UI).flatMap((a) => a.operations)).not.toContain('Write');
   });
 

@@ -28,6 +28,11 @@ import { orderReadRoutes } from './routes/orders-read';
 import { notificationReadRoutes } from './routes/notifications-read';
 import { careReadRoutes } from './routes/care-read';
 import { keyringFrom } from '@medlives/crypto';
+import { deliveryReadRoutes } from './routes/deliveries-read';
+import { auditReadRoutes } from './routes/audit-read';
+import { auditTrail } from './http/audit';
+import { DeliveryFeed } from './deliveries/feed';
+import { PositionStore } from '../../delivery-tracking/src/store/positions';
 
 export interface ProducerApi {
   start(): Promise<void>;
@@ -95,6 +100,8 @@ export function createApp(config: ApiConfig, options: { logger?: Logger; registr
   const products = new InventoryStore(connection, { onWrite: (collection, op) => metrics.mongoWrites.inc({ collection, op }) });
   const direct = new DirectWriter(connection, metrics);
   const document = openApiDocument({ maxWaitMs: config.ORDER_WAIT_MAX_MS });
+  const positions = new PositionStore(connection);
+  const feed = config.WRITE_MODE === 'direct' ? undefined : new DeliveryFeed({ kafka, prefix: config.TOPIC_PREFIX, logger, registry, ...(config.DELIVERY_FEED_INSTANCE ? { instanceId: config.DELIVERY_FEED_INSTANCE } : {}) });
 
   let accepting = false;
   let server: Server | undefined;
@@ -111,7 +118,7 @@ export function createApp(config: ApiConfig, options: { logger?: Logger; registr
   app.use(observeRequests(metrics));
   app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
   app.get('/readyz', (_req, res) => {
-    const checks = { accepting, mongo: connection.readyState === 1, kafka: kafkaNeeded ? producers.ready : 'not used' };
+    const checks = { accepting, mongo: connection.readyState === 1, kafka: kafkaNeeded ? producers.ready : 'not used', deliveryFeed: feed ? feed.running : 'not used' };
     res.status(ready() ? 200 : 503).json({ status: ready() ? 'ready' : 'not ready', checks });
   });
   app.get('/metrics', async (_req, res) => {
@@ -122,6 +129,8 @@ export function createApp(config: ApiConfig, options: { logger?: Logger; registr
   api.get('/openapi.json', (_req, res) => void res.json(document));
   api.get('/docs', (_req, res) => void res.type('html').send(docsPage(document)));
   api.use(authenticate(config.apiKeys));
+  // The old synchronous design (WRITE_MODE=direct) has no Kafka to publish audit events to.
+  if (kafkaNeeded) api.use(auditTrail({ publish: (event) => publisher.publish(event), prefix: config.TOPIC_PREFIX, logger, registry }));
   api.use(methodNotAllowed(document));
   api.use(rateLimit({ ratePerSecond: config.RATE_LIMIT_PER_SECOND, burst: config.RATE_LIMIT_BURST }, metrics.rateLimited));
   api.use(requireJson);
@@ -141,6 +150,8 @@ export function createApp(config: ApiConfig, options: { logger?: Logger; registr
   const lowStock = config.WRITE_MODE === 'direct' ? undefined : lowStockAlert((event) => publisher.publish(event), config.TOPIC_PREFIX, logger);
   api.use(notificationReadRoutes(connection));
   api.use(careReadRoutes(connection, keyring));
+  api.use(auditReadRoutes(connection));
+  api.use(deliveryReadRoutes(connection, positions, feed, { heartbeatMs: config.SSE_HEARTBEAT_MS, maxStreamMs: config.SSE_MAX_STREAM_MS }));
   api.use(productRoutes(products, lowStock ? { onLowStock: lowStock } : {}));
 
   api.use((req, _res, next) => next(new HttpError(404, 'NOT_FOUND', `no route ${req.method} ${req.baseUrl}${req.path}`)));
@@ -163,6 +174,8 @@ export function createApp(config: ApiConfig, options: { logger?: Logger; registr
         products.init(mongoServer);
         accepting = true;
         if (kafkaNeeded) producers.start();
+        // Not awaited: the stream answers 503 until the feed joined; writes need not wait for it.
+        feed?.start().catch((error: unknown) => logger.error({ err: error }, 'delivery feed did not start'));
         server = await new Promise<Server>((resolve) => {
           const s = app.listen(config.PORT, () => resolve(s));
         });
@@ -176,6 +189,8 @@ export function createApp(config: ApiConfig, options: { logger?: Logger; registr
       stopped ??= (async () => {
         logger.info({ reason }, 'stopping: readiness fails, intake stops, publisher flushes');
         accepting = false;
+        // Open SSE streams are never idle: close them so server.close() can finish.
+        feed?.closeAll();
         if (server) {
           const closed = new Promise<void>((r) => server!.close(() => r()));
           // A keep-alive connection that finishes its request after close() would otherwise stay
@@ -188,6 +203,7 @@ export function createApp(config: ApiConfig, options: { logger?: Logger; registr
         // Every request has been answered by now; a batch stuck on an unreachable broker is cut off.
         await Promise.race([publisher.drain(), new Promise((r) => setTimeout(r, config.PUBLISH_TIMEOUT_MS).unref())]);
         await producers.stop();
+        await feed?.stop();
         idempotency.close();
         await connection.close().catch(() => undefined);
       })();

@@ -37,6 +37,12 @@ export const ApiEnv = z
     IDEMPOTENCY_LEASE_MS: z.coerce.number().int().positive().default(10_000),
     /** Longest `GET /orders/:id?waitFor=persisted` may hold a request (≤ 30 s). */
     ORDER_WAIT_MAX_MS: z.coerce.number().int().min(0).max(30_000).default(30_000),
+    /** Comment line sent on idle delivery streams so proxies and clients see the connection alive. */
+    SSE_HEARTBEAT_MS: z.coerce.number().int().min(100).default(15_000),
+    /** A delivery stream is closed after this long; EventSource clients reconnect with Last-Event-ID. */
+    SSE_MAX_STREAM_MS: z.coerce.number().int().min(1_000).default(30 * 60_000),
+    /** Names this instance's delivery-feed consumer group (default: hostname + random). */
+    DELIVERY_FEED_INSTANCE: z.string().regex(/^[a-zA-Z0-9._-]{1,100}$/).optional(),
   })
   .merge(KafkaEnv)
   .merge(MongoEnv)

@@ -19,13 +19,16 @@ const ST = join(process.env.MEDLIVES_CACHE ?? join(homedir(), '.cache', 'medlive
  * - listNotifications: exactly one of `orderId` / `patientId` is required, a rule between two
  *   parameters that OpenAPI parameters cannot state; the operation's description says it and the
  *   422 names it.
+ * The delivery reads (location, SSE stream) and the audit trail run with every check, no exclusion:
+ * a stream of an order with a position is closed after SSE_MAX_STREAM_MS (1 s here), and a tenant
+ * key gets the documented 403 from the audit trail.
  */
 function config(): string {
   const writes = WRITE_ROUTES.map((r) => r.operationId).join('|');
   const with422 = '["2xx", "401", "403", "404", "409", "422", "429", "5xx"]';
   return [
     '[[operations]]',
-    `include-operation-id-regex = "^(${writes}|listOrders|listNotifications)$"`,
+    `include-operation-id-regex = "^(${writes}|listOrders|listNotifications|getDeliveryLocation|watchDelivery|listAudit)$"`,
     `checks.positive_data_acceptance.expected-statuses = ${with422}`,
     '',
   ].join('\n');
@@ -42,7 +45,8 @@ describe('the OpenAPI document under Schemathesis', () => {
     if (!existsSync(ST)) throw new Error(`Schemathesis missing at ${ST}: run bash scripts/python-tools.sh`);
     // Long polls are bounded lower here so generated timeouts do not dominate the run; the
     // document states the configured bound, so it stays truthful.
-    api = await startApi({ ORDER_WAIT_MAX_MS: '1000' });
+    // Likewise a delivery stream (200 once a generated location was posted) closes after 1 s.
+    api = await startApi({ ORDER_WAIT_MAX_MS: '1000', SSE_MAX_STREAM_MS: '1000' });
   });
   afterAll(() => api?.close());
 

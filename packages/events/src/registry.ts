@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { DataAccessedData, DataModifiedData, LoginAttemptData } from './audit';
+import { DataAccessedData, DataAccessedDataV2, DataModifiedData, DataModifiedDataV2, LoginAttemptData } from './audit';
 import {
   AppointmentBookedData,
   AppointmentCancelledData,
@@ -45,8 +45,8 @@ export const EVENT_SCHEMAS = {
   'prescription.cancelled': { 1: PrescriptionCancelledData },
   'health_record.created': { 1: HealthRecordCreatedData },
   'health_record.updated': { 1: HealthRecordUpdatedData },
-  'data.accessed': { 1: DataAccessedData },
-  'data.modified': { 1: DataModifiedData },
+  'data.accessed': { 1: DataAccessedData, 2: DataAccessedDataV2 },
+  'data.modified': { 1: DataModifiedData, 2: DataModifiedDataV2 },
   'login.attempt': { 1: LoginAttemptData },
 } as const satisfies Record<string, Record<number, z.ZodType>>;
 

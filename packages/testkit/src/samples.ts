@@ -81,8 +81,8 @@ export function sampleData<T extends EventType>(type: T, ids: { tenantCode?: str
       recordDate: today,
     },
     'health_record.updated': { recordId: 'hr-1', patientId: 'pat-1', changes: { description: 'HbA1c 5.5%' } },
-    'data.accessed': { subjectId: 'pat-1', subjectType: 'patient', resource: 'health_record', resourceId: 'hr-1', purpose: 'treatment' },
-    'data.modified': { subjectId: 'pat-1', subjectType: 'patient', resource: 'prescription', resourceId: 'rx-1', fields: ['dosage'] },
+    'data.accessed': { subjectId: 'pat-1', subjectType: 'patient', resource: 'health_record', resourceId: 'hr-1', purpose: 'treatment', action: 'GET /api/v1/patients/{patientId}/records', outcome: 'success', httpStatus: 200 },
+    'data.modified': { subjectId: 'pat-1', subjectType: 'patient', resource: 'prescription', resourceId: 'rx-1', fields: ['dosage'], action: 'PATCH /api/v1/prescriptions/{prescriptionId}', outcome: 'success', httpStatus: 202 },
     'login.attempt': { subjectId: 'user-1', subjectType: 'user', success: false, method: 'password', ip: '127.0.0.1', reason: 'bad password' },
   };
   return structuredClone(samples[type]) as EventDataInput<T>;

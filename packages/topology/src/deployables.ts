@@ -12,6 +12,12 @@ export interface DeployableSpec {
   readonly group?: ConsumerGroupSpec;
 }
 
+/**
+ * Each API instance consumes delivery-tracking and status-updates under a group of its own,
+ * `<prefix><this><instance>`, to push positions to its SSE watchers (apps/producer-api deliveries/feed).
+ */
+export const API_WATCH_GROUP_PREFIX = 'producer-api.watch.';
+
 export const PRODUCER_API: DeployableSpec = Object.freeze({ app: 'producer-api', kind: 'http-api', httpPort: 8080 });
 
 /** What a cluster runs: the API plus one worker per consumer group whose app exists. */

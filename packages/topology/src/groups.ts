@@ -115,7 +115,7 @@ export const CONSUMER_GROUPS = {
   deliveryTracking: group({
     id: 'delivery-tracking-service',
     app: 'delivery-tracking',
-    available: false,
+    available: true,
     topics: [TOPICS.deliveryTracking],
     mode: 'single',
     batch: ONE_BY_ONE,
@@ -141,6 +141,20 @@ export const CONSUMER_GROUPS = {
     minReplicas: 1,
     maxReplicas: 8,
     writes: 'patient care records, health-record details encrypted at rest',
+  }),
+  audit: group({
+    id: 'audit-service',
+    app: 'audit',
+    available: true,
+    topics: [TOPICS.auditEvents],
+    mode: 'batch',
+    batch: { maxEvents: 500, maxWaitMs: 1_000 },
+    concurrency: 4,
+    dlqPartitions: 1,
+    lagThreshold: 1_000,
+    minReplicas: 1,
+    maxReplicas: 4,
+    writes: 'append-only audit trail (no update or delete path)',
   }),
 } as const satisfies Record<string, ConsumerGroupSpec>;
 

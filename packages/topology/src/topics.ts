@@ -134,8 +134,9 @@ export const TOPICS = {
     partitions: 12,
     retentionMs: 365 * DAY_MS,
     compression: 'gzip',
-    // compact keeps the newest record per subject beyond retention; delete still ages out the rest.
-    cleanupPolicy: 'compact,delete',
+    // delete, never compact: compaction keyed by subject would keep only the newest record per
+    // subject and erase the history an audit trail exists for (MISSION §2).
+    cleanupPolicy: 'delete',
     key: 'data.subjectId',
     eventTypes: ['data.accessed', 'data.modified', 'login.attempt'],
     description: 'Who accessed or changed which data',

@@ -26,7 +26,7 @@ describe('topology', () => {
       'appointment-events': [8, 30, 'gzip', 'delete'],
       'prescription-events': [4, 30, 'gzip', 'delete'],
       'health-record-events': [4, 90, 'gzip', 'delete'],
-      'audit-events': [12, 365, 'gzip', 'compact,delete'],
+      'audit-events': [12, 365, 'gzip', 'delete'],
     });
   });
 
@@ -61,7 +61,7 @@ describe('topology', () => {
     expect(audit?.config).toEqual({
       'retention.ms': String(365 * DAY),
       'compression.type': 'gzip',
-      'cleanup.policy': 'compact,delete',
+      'cleanup.policy': 'delete',
       'min.insync.replicas': '1',
     });
   });

@@ -18,8 +18,13 @@ export function notificationReadRoutes(connection: Connection): Router {
     const parsed = NotificationsQuery.safeParse(req.query);
     if (!parsed.success) throw new HttpError(422, 'SCHEMA_INVALID', 'invalid query', toFieldIssues(parsed.error, ['query']));
     const { orderId, patientId, tenantCode } = parsed.data;
+    const principal = req.principal!;
+    // A tenant reads only its own; naming another tenant is refused (and audited as denied), not ignored.
+    if (principal.role !== 'admin' && tenantCode !== undefined && tenantCode !== principal.tenantCode) {
+      throw new HttpError(403, 'FORBIDDEN', `this key cannot read tenant ${tenantCode}`);
+    }
     const subject = orderId ? { orderId } : { patientId: patientId! };
-    const items = await findNotifications(connection, readScope(req.principal!), subject, tenantCode);
+    const items = await findNotifications(connection, readScope(principal), subject, tenantCode);
     res.json({ items });
   });
   return router;
@@ -58,7 +63,7 @@ export function notificationsOperation(errors: (...codes: number[]) => Record<st
     parameters: [
       q('orderId', { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$' }, 'exactly one of orderId, patientId'),
       q('patientId', { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$' }, 'exactly one of orderId, patientId'),
-      q('tenantCode', { type: 'string' }, 'admin only: the tenant'),
+      q('tenantCode', { type: 'string' }, 'admin only: the tenant (a tenant key naming another tenant gets 403)'),
     ],
     responses: {
       '200': { description: 'Deliveries with channel, status and attempts', content: { 'application/json': { schema: { type: 'object', required: ['items'], properties: { items: { type: 'array', items: notification } } } } } },

@@ -4,6 +4,8 @@ import { CreateProductBody, StockMoveBody } from '@medlives/inventory';
 import { WRITE_ROUTES, type WriteRoute } from './write-routes';
 import { notificationsOperation } from './notifications-read';
 import { careReadOperations } from './care-read';
+import { deliveryOperations } from './deliveries-read';
+import { auditOperation } from './audit-read';
 
 type JsonSchema = Record<string, unknown> & { properties?: Record<string, unknown>; required?: string[] };
 
@@ -157,6 +159,10 @@ export function openApiDocument(options: { maxWaitMs: number }): Record<string, 
   });
   add('get', '/notifications', notificationsOperation(errors));
   for (const { path, operation } of careReadOperations(errors, json(Id))) add('get', path, operation);
+  const deliveries = deliveryOperations(errors, pathParams('/deliveries/:orderId/location'), q('tenantCode', json(TenantCode), 'admin only: the tenant of the order'));
+  add('get', '/deliveries/:orderId/location', deliveries.location!);
+  add('get', '/deliveries/:orderId/stream', deliveries.stream!);
+  add('get', '/audit', auditOperation(errors, json(Timestamp)));
   add('get', '/products/:productId', {
     operationId: 'getProduct', summary: 'Read a product and its stock (products are per tenant)', tags: ['products'],
     parameters: [...pathParams('/products/:productId'), q('tenantCode', { type: 'string' }, 'admin only: the tenant of the product (else the first match)')],
