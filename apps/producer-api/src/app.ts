@@ -26,6 +26,8 @@ import { DirectWriter } from './store/direct-writer';
 import { IdempotencyStore } from './store/idempotency';
 import { orderReadRoutes } from './routes/orders-read';
 import { notificationReadRoutes } from './routes/notifications-read';
+import { analyticsReadRoutes } from './routes/analytics-read';
+import { analyticsMongoUrl } from '@medlives/analytics';
 
 export interface ProducerApi {
   start(): Promise<void>;
@@ -67,6 +69,8 @@ export function createApp(config: ApiConfig, options: { logger?: Logger; registr
   const registry = options.registry ?? createRegistry('producer-api');
   const metrics = apiMetrics(registry);
   const connection = mongoose.createConnection();
+  // analytics-service's own database: the summary reads it, nothing here writes it.
+  const analyticsConnection = mongoose.createConnection();
   // The client waits longer than the broker's acks=all wait, so a slow acknowledgement arrives as
   // an answer instead of a client-side timeout that KafkaJS would retry with a rolled-back sequence.
   const kafka = createKafka({ ...kafkaConnection(config, 'producer-api'), connectionTimeoutMs: 1_000, requestTimeoutMs: config.KAFKA_ACK_TIMEOUT_MS + 5_000 }, { retries: 2 });
@@ -136,6 +140,7 @@ export function createApp(config: ApiConfig, options: { logger?: Logger; registr
   api.use(orderReadRoutes(connection, config.ORDER_WAIT_MAX_MS));
   const lowStock = config.WRITE_MODE === 'direct' ? undefined : lowStockAlert((event) => publisher.publish(event), config.TOPIC_PREFIX, logger);
   api.use(notificationReadRoutes(connection));
+  api.use(analyticsReadRoutes(analyticsConnection));
   api.use(productRoutes(products, lowStock ? { onLowStock: lowStock } : {}));
 
   api.use((req, _res, next) => next(new HttpError(404, 'NOT_FOUND', `no route ${req.method} ${req.baseUrl}${req.path}`)));
@@ -153,6 +158,8 @@ export function createApp(config: ApiConfig, options: { logger?: Logger; registr
       started ??= (async () => {
         // No command buffering: a down database fails fast (503) instead of queueing requests.
         await connection.openUri(config.MONGO_URL, { dbName: mongoDatabaseName(config.MONGO_URL), serverSelectionTimeoutMS: 5_000, maxPoolSize: 50, bufferCommands: false });
+        const analyticsUrl = analyticsMongoUrl(config);
+        await analyticsConnection.openUri(analyticsUrl, { dbName: mongoDatabaseName(analyticsUrl), serverSelectionTimeoutMS: 5_000, maxPoolSize: 10, bufferCommands: false });
         const mongoServer = await detectMongoServer(connection);
         await idempotency.init(mongoServer, logger);
         products.init(mongoServer);
@@ -185,6 +192,7 @@ export function createApp(config: ApiConfig, options: { logger?: Logger; registr
         await producers.stop();
         idempotency.close();
         await connection.close().catch(() => undefined);
+        await analyticsConnection.close().catch(() => undefined);
       })();
       return stopped;
     },

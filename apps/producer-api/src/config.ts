@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { AnalyticsDbEnv } from '@medlives/analytics';
 import { CommonEnv, KafkaEnv, MongoEnv, parseConfig } from '@medlives/runtime';
 
 export const WRITE_MODES = ['kafka', 'dual', 'direct'] as const;
@@ -39,6 +40,7 @@ export const ApiEnv = z
   })
   .merge(KafkaEnv)
   .merge(MongoEnv)
+  .merge(AnalyticsDbEnv)
   .merge(CommonEnv)
   .superRefine((env, ctx) => {
     if (!env.API_KEYS && !env.API_KEYS_FILE) {

@@ -3,6 +3,7 @@ import { Id, ORDER_STATUSES, TenantCode, Timestamp } from '@medlives/events';
 import { CreateProductBody, StockMoveBody } from '@medlives/inventory';
 import { WRITE_ROUTES, type WriteRoute } from './write-routes';
 import { notificationsOperation } from './notifications-read';
+import { summaryOperation } from './analytics-read';
 
 type JsonSchema = Record<string, unknown> & { properties?: Record<string, unknown>; required?: string[] };
 
@@ -155,6 +156,7 @@ export function openApiDocument(options: { maxWaitMs: number }): Record<string, 
     responses: { '201': { description: 'Created', content: { 'application/json': { schema: product } } }, ...errors(400, 401, 403, 409, 413, 415, 422, 429, 503) },
   });
   add('get', '/notifications', notificationsOperation(errors));
+  add('get', '/analytics/summary', summaryOperation(errors));
   add('get', '/products/:productId', {
     operationId: 'getProduct', summary: 'Read a product and its stock (products are per tenant)', tags: ['products'],
     parameters: [...pathParams('/products/:productId'), q('tenantCode', { type: 'string' }, 'admin only: the tenant of the product (else the first match)')],
