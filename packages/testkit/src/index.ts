@@ -80,3 +80,4 @@ export * from './child';
 export * from './ferretdb';
 export * from './worker-harness';
 export * from './tcp-proxy';
+export * from './analytics-workload';
