@@ -23,7 +23,7 @@ function expectedSummary(orders: PlannedOrder[], tenant: string) {
 describe('analytics-service end to end (API → Kafka → analytics database → summary)', () => {
   let s: Stack;
   let app: ConsumerApp;
-  const a = [...planOrders({ count: 2_000, day: DAY, seed: 9 }), ...planOrders({ count: 150, day: PREV, seed: 19 })];
+  const a = [...planOrders({ count: Number(process.env.ANALYTICS_TEST_ORDERS ?? 2_000), day: DAY, seed: 9 }), ...planOrders({ count: 150, day: PREV, seed: 19 })];
   const b = planOrders({ count: 200, day: DAY, seed: 29 });
   const range = `from=${PREV}&to=${DAY}`;
 
@@ -32,19 +32,19 @@ describe('analytics-service end to end (API → Kafka → analytics database →
     app = await s.h.startApp();
     await Promise.all([postOrders(s.base, s.keys.a, a), postOrders(s.base, s.keys.b, b, 4)]);
     await s.drained();
-  }, 600_000);
+  }, 1_200_000);
   afterAll(() => s?.cleanup());
 
   it('when a day of orders with status changes, edits, cancellations and deletions is posted, then every figure equals a direct computation from those orders', async () => {
-    expect(a.filter((o) => o.path.includes('cancelled')).length).toBeGreaterThan(100);
-    expect(a.filter((o) => o.updatedItems).length).toBeGreaterThan(20);
+    expect(a.filter((o) => o.path.includes('cancelled')).length).toBeGreaterThan(a.length / 10);
+    expect(a.filter((o) => o.updatedItems).length).toBeGreaterThan(0);
     const res = await s.summary(`${range}&top=10`, s.keys.a);
     expect(res.status).toBe(200);
     expect(res.body).toEqual(expectedSummary(a, TENANT_A));
     // Bulk: far fewer write commands than events (MongoDB: one per batch; FerretDB: one per 40 changed facts).
     const events = await counter(app, 'medlives_analytics_events_total');
     const writes = await counter(app, 'medlives_analytics_write_commands_total');
-    expect(events).toBeGreaterThan(4_000);
+    expect(events).toBeGreaterThan(a.length * 2);
     expect((writes * 1000) / events).toBeLessThan(100);
   });
 
@@ -65,7 +65,7 @@ describe('analytics-service end to end (API → Kafka → analytics database →
     for (const topic of groupTopics(GROUP, s.h.topo.prefix)) await s.h.topo.admin.resetOffsets({ groupId, topic, earliest: true });
     app = await s.h.startApp();
     await s.drained();
-    expect(await counter(app, 'medlives_analytics_events_total')).toBeGreaterThan(4_000);
+    expect(await counter(app, 'medlives_analytics_events_total')).toBeGreaterThan(a.length * 2);
     expect(await counter(app, 'medlives_analytics_facts_written_total')).toBe(0);
     expect((await s.summary(range, s.keys.admin)).body).toEqual(before);
   });
@@ -83,7 +83,7 @@ describe('analytics-service end to end (API → Kafka → analytics database →
     const orders = await mongoose.createConnection(s.h.mongoUrl).asPromise();
     const facts = await mongoose.createConnection(analyticsMongoUrl({ MONGO_URL: s.h.mongoUrl })).asPromise();
     expect(await orders.db!.collection(FACTS_COLLECTION).countDocuments()).toBe(0);
-    expect(await facts.db!.collection(FACTS_COLLECTION).countDocuments()).toBeGreaterThan(2_000);
+    expect(await facts.db!.collection(FACTS_COLLECTION).countDocuments()).toBeGreaterThan(a.length);
     await orders.close();
     await facts.close();
   });

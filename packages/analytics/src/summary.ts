@@ -87,9 +87,9 @@ class Acc {
 
 /**
  * The figures, derived at read time from the order facts with `$group` and `$sum` only — the
- * accumulators FerretDB v1 has — so MongoDB and FerretDB run the same pipelines. The one place a
- * richer accumulator helps (a medication's display name, `$max`) falls back on FerretDB to grouping
- * by (productId, name) and folding the names here.
+ * accumulators FerretDB v1 has. Two fallbacks where FerretDB falls short (`dialect.fullGroupAccumulators`):
+ * one `$group` per sum (it computes only the first accumulator of a stage), and a medication's
+ * display name (`$max` on MongoDB) by grouping on (productId, name) and folding the names here.
  */
 export async function summarize(collection: Collection<OrderFact>, dialect: StoreDialect, q: SummaryQuery): Promise<Summary> {
   const dayField = q.zone === 'local' ? 'localDay' : 'day';
@@ -97,12 +97,12 @@ export async function summarize(collection: Collection<OrderFact>, dialect: Stor
   const match: Document = { counted: 1, [dayField]: { $gte: q.from, $lte: q.to } };
   if (q.tenant !== '*') match.tenantCode = q.tenant;
   try {
-    const cells = (await collection
-      .aggregate([
-        { $match: match },
-        { $group: { _id: { day: `$${dayField}`, status: '$status', hour: `$${hourField}` }, orders: { $sum: 1 }, grossCents: { $sum: '$grossCents' }, paidCents: { $sum: '$paidCents' } } },
-      ])
-      .toArray()) as { _id: { day: string; status: OrderStatus; hour: number }; orders: number; grossCents: number; paidCents: number }[];
+    const cells = (await groupSums(collection, dialect, [{ $match: match }], { day: `$${dayField}`, status: '$status', hour: `$${hourField}` }, { orders: 1, grossCents: '$grossCents', paidCents: '$paidCents' })) as {
+      _id: { day: string; status: OrderStatus; hour: number };
+      orders: number;
+      grossCents: number;
+      paidCents: number;
+    }[];
     const totals = new Acc();
     const days = new Map<string, Acc>();
     for (const c of cells) {
@@ -130,13 +130,31 @@ export async function summarize(collection: Collection<OrderFact>, dialect: Stor
 }
 
 async function topMedications(collection: Collection<OrderFact>, dialect: StoreDialect, match: Document): Promise<Medication[]> {
-  const sums = { quantity: { $sum: '$items.quantity' }, cents: { $sum: '$items.cents' } };
-  if (dialect.name === 'mongodb') {
-    const rows = await collection.aggregate([{ $match: match }, { $unwind: '$items' }, { $group: { _id: '$items.productId', medication: { $max: '$items.medication' }, ...sums } }]).toArray();
+  const stages = [{ $match: match }, { $unwind: '$items' }];
+  const sums = { quantity: '$items.quantity', cents: '$items.cents' };
+  if (dialect.fullGroupAccumulators) {
+    const rows = await collection.aggregate([...stages, { $group: { _id: '$items.productId', medication: { $max: '$items.medication' }, quantity: { $sum: sums.quantity }, cents: { $sum: sums.cents } } }]).toArray();
     return rows.map((r) => ({ productId: r._id as string, medication: r.medication as string, quantity: r.quantity as number, revenue: (r.cents as number) / 100 }));
   }
-  const rows = await collection.aggregate([{ $match: match }, { $unwind: '$items' }, { $group: { _id: { productId: '$items.productId', medication: '$items.medication' }, ...sums } }]).toArray();
+  const rows = await groupSums(collection, dialect, stages, { productId: '$items.productId', medication: '$items.medication' }, sums);
   return foldMedicationNames(rows.map((r) => ({ productId: r._id.productId as string, medication: r._id.medication as string, quantity: r.quantity as number, cents: r.cents as number })));
+}
+
+/**
+ * `$group` by `id` with one `$sum` per entry of `sums`: one stage on MongoDB; on FerretDB, which
+ * computes only the first accumulator of a stage, one pipeline per sum joined here by `_id`.
+ */
+export async function groupSums(collection: Collection<OrderFact>, dialect: Pick<StoreDialect, 'fullGroupAccumulators'>, stages: Document[], id: Document, sums: Record<string, unknown>): Promise<Document[]> {
+  const accumulators = Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, { $sum: v }]));
+  if (dialect.fullGroupAccumulators) return collection.aggregate([...stages, { $group: { _id: id, ...accumulators } }]).toArray();
+  const rows = new Map<string, Document>();
+  for (const [name, accumulator] of Object.entries(accumulators)) {
+    for (const r of await collection.aggregate([...stages, { $group: { _id: id, [name]: accumulator } }]).toArray()) {
+      const key = JSON.stringify(r._id);
+      rows.set(key, { ...(rows.get(key) ?? { _id: r._id }), [name]: r[name] });
+    }
+  }
+  return [...rows.values()];
 }
 
 /** FerretDB fallback: one row per (productId, name) merged into one per product, keeping the greatest name like `$max`. */

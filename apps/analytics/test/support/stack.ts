@@ -52,7 +52,7 @@ export async function startStack(label: string, env: Record<string, string> = {}
       const res = await fetch(`${base}/api/v1/analytics/summary?${query}`, { headers: { authorization: `Bearer ${key}` } });
       return { status: res.status, body: await res.json() };
     },
-    drained: async () => void (await waitFor('analytics-service to commit everything', async () => (await groupLag(h.topo.admin, CONSUMER_GROUPS.analytics, h.topo.prefix)) === 0, { timeoutMs: 180_000, intervalMs: 250 })),
+    drained: async () => void (await waitFor('analytics-service to commit everything', async () => (await groupLag(h.topo.admin, CONSUMER_GROUPS.analytics, h.topo.prefix)) === 0, { timeoutMs: 600_000, intervalMs: 500 })),
     async cleanup() {
       await api.stop().catch(() => undefined);
       const conn = await mongoose.createConnection(analyticsMongoUrl({ MONGO_URL: h.mongoUrl })).asPromise();
