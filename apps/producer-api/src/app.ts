@@ -17,7 +17,8 @@ import { apiMetrics, observeRequests } from './http/metrics';
 import { rateLimit } from './http/rate-limit';
 import { ProducerSlot } from './producer-slot';
 import { BatchingPublisher } from './publisher';
-import { docsPage, openApiDocument } from './routes/openapi';
+import { openApiDocument } from './routes/openapi';
+import { dashboardRoutes, docsRoutes } from './routes/web';
 import { lowStockAlert, productRoutes } from './routes/products';
 import { writeHandler } from './routes/write-handler';
 import { WRITE_ROUTES } from './routes/write-routes';
@@ -118,9 +119,11 @@ export function createApp(config: ApiConfig, options: { logger?: Logger; registr
     res.type(registry.contentType).send(await registry.metrics());
   });
 
+  app.use(dashboardRoutes());
+
   const api = Router();
   api.get('/openapi.json', (_req, res) => void res.json(document));
-  api.get('/docs', (_req, res) => void res.type('html').send(docsPage(document)));
+  api.use(docsRoutes());
   api.use(authenticate(config.apiKeys));
   api.use(methodNotAllowed(document));
   api.use(rateLimit({ ratePerSecond: config.RATE_LIMIT_PER_SECOND, burst: config.RATE_LIMIT_BURST }, metrics.rateLimited));
