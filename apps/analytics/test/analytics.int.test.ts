@@ -46,7 +46,7 @@ describe('analytics-service end to end (API → Kafka → analytics database →
     const writes = await counter(app, 'medlives_analytics_write_commands_total');
     expect(events).toBeGreaterThan(a.length * 2);
     expect((writes * 1000) / events).toBeLessThan(100);
-  });
+  }, 300_000);
 
   it('when another tenant asks, then it gets only its own figures; it may not name another tenant; an admin sees one tenant or all', async () => {
     expect((await s.summary(range, s.keys.b)).body).toEqual(expectedSummary(b, TENANT_B));
@@ -55,7 +55,7 @@ describe('analytics-service end to end (API → Kafka → analytics database →
     expect((await s.summary(`${range}&tenant=${TENANT_A}`, s.keys.admin)).body).toEqual(expectedSummary(a, TENANT_A));
     const all = await s.summary(range, s.keys.admin);
     expect(all.body).toEqual(expectedSummary([...a, ...b], '*'));
-  });
+  }, 300_000);
 
   it('when the group is replayed from earliest, then no fact is rewritten and every figure is unchanged', async () => {
     const before = (await s.summary(range, s.keys.admin)).body;
@@ -68,7 +68,7 @@ describe('analytics-service end to end (API → Kafka → analytics database →
     expect(await counter(app, 'medlives_analytics_events_total')).toBeGreaterThan(a.length * 2);
     expect(await counter(app, 'medlives_analytics_facts_written_total')).toBe(0);
     expect((await s.summary(range, s.keys.admin)).body).toEqual(before);
-  });
+  }, 900_000);
 
   it('when a malformed record arrives, then it goes to the group DLQ and the figures go on', async () => {
     const dlq = resolveTopicName(GROUP.dlq, s.h.topo.prefix);
@@ -86,5 +86,5 @@ describe('analytics-service end to end (API → Kafka → analytics database →
     expect(await facts.db!.collection(FACTS_COLLECTION).countDocuments()).toBeGreaterThan(a.length);
     await orders.close();
     await facts.close();
-  });
+  }, 600_000);
 });
