@@ -79,10 +79,10 @@ describe('the analytics dashboard and the API docs in a real headless browser', 
     await op.locator('.opblock-summary').click();
     await op.locator('.try-out__btn').click();
     await op.locator('button.execute').click();
-    const status = op.locator('.live-responses-table .response-col_status').first();
+    const status = op.locator('.live-responses-table tr.response .response-col_status').first();
     await status.waitFor({ timeout: 30_000 });
     expect((await status.textContent())?.trim()).toBe('200');
-    expect(await op.locator('.live-responses-table .response-col_description').first().textContent()).toContain('"totals"');
+    expect(await op.locator('.live-responses-table tr.response .response-col_description').first().textContent()).toContain('"totals"');
     await page.screenshot({ path: join(OUT, 'docs-try-it.png') });
     await page.close();
   });

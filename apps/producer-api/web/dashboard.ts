@@ -42,23 +42,24 @@ function render(s: any): void {
   $('kpi-aov').textContent = money(s.totals.averageOrderValue);
   $('kpi-cancel').textContent = `${(s.totals.cancellationRate * 100).toFixed(1)} %`;
   const days = s.days.map((d: any) => d.day);
-  const common = { responsive: true, maintainAspectRatio: false, animation: false as const };
+  // A fresh options object per chart: Chart.js fills resolved defaults (scales) into the one it is given.
+  const common = () => ({ responsive: true, maintainAspectRatio: false, animation: false as const });
   charts.revenue = chart(charts.revenue, 'chart-revenue', {
     type: 'bar',
     data: { labels: days, datasets: [{ label: 'gross', data: s.days.map((d: any) => d.grossRevenue), backgroundColor: '#9fb3c8' }, { label: 'paid', data: s.days.map((d: any) => d.paidRevenue), backgroundColor: '#3ebd93' }] },
-    options: common,
+    options: common(),
   });
   const statuses = Object.keys(s.totals.byStatus);
   charts.status = chart(charts.status, 'chart-status', {
     type: 'doughnut',
     data: { labels: statuses, datasets: [{ data: statuses.map((k) => s.totals.byStatus[k]), backgroundColor: statuses.map((k) => STATUS_COLORS[k] ?? '#ccc') }] },
-    options: { ...common, plugins: { legend: { position: 'right' } } },
+    options: { ...common(), plugins: { legend: { position: 'right' } } },
   });
   const meds = s.topMedications.byRevenue;
   charts.meds = chart(charts.meds, 'chart-meds', {
     type: 'bar',
     data: { labels: meds.map((m: any) => m.medication), datasets: [{ label: 'revenue', data: meds.map((m: any) => m.revenue), backgroundColor: '#2186eb' }] },
-    options: { ...common, indexAxis: 'y' },
+    options: { ...common(), indexAxis: 'y' },
   });
   $('status-table').innerHTML = statuses.map((k) => `<tr><td>${k}</td><td data-status="${k}">${s.totals.byStatus[k]}</td></tr>`).join('');
   heatStrip(s);
@@ -121,7 +122,7 @@ function start(): void {
   timer = window.setInterval(() => void refresh(), REFRESH_MS);
 }
 
-$('login-form').addEventListener('submit', (e) => {
+$('login').addEventListener('submit', (e) => {
   e.preventDefault();
   sessionStorage.setItem(KEY, $<HTMLInputElement>('key').value.trim());
   start();
