@@ -19,13 +19,15 @@ const ST = join(process.env.MEDLIVES_CACHE ?? join(homedir(), '.cache', 'medlive
  * - listNotifications: exactly one of `orderId` / `patientId` is required, a rule between two
  *   parameters that OpenAPI parameters cannot state; the operation's description says it and the
  *   422 names it.
+ * - analyticsSummary: `from` must not be after `to` and the range may span at most 366 days, a
+ *   rule between two parameters stated in the operation's description; the 422 names `query.from`.
  */
 function config(): string {
   const writes = WRITE_ROUTES.map((r) => r.operationId).join('|');
   const with422 = '["2xx", "401", "403", "404", "409", "422", "429", "5xx"]';
   return [
     '[[operations]]',
-    `include-operation-id-regex = "^(${writes}|listOrders|listNotifications)$"`,
+    `include-operation-id-regex = "^(${writes}|listOrders|listNotifications|analyticsSummary)$"`,
     `checks.positive_data_acceptance.expected-statuses = ${with422}`,
     '',
   ].join('\n');

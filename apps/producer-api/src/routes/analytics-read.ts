@@ -10,7 +10,8 @@ import { HttpError } from '../http/errors';
 const DAY_MS = 86_400_000;
 export const MAX_RANGE_DAYS = 366;
 const TENANT_OR_ALL = /^(\*|[A-Za-z0-9][A-Za-z0-9_-]{1,63})$/;
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
+/** Calendar days from 1970 on (the document states the same pattern). */
+const DATE = /^(19[7-9]\d|[2-9]\d{3})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
 
 const validDate = (s: string) => DATE.test(s) && !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s);
 
@@ -77,8 +78,8 @@ export function summaryOperation(errors: (...codes: number[]) => Record<string, 
     tags: ['analytics'],
     parameters: [
       q('tenant', { type: 'string', pattern: TENANT_OR_ALL.source }, 'admin: a tenant code or * for all (default *); tenant keys: only their own'),
-      q('from', { type: 'string', format: 'date' }, 'first day, YYYY-MM-DD (default: 6 days before `to`)'),
-      q('to', { type: 'string', format: 'date' }, 'last day, YYYY-MM-DD (default: today, UTC)'),
+      q('from', { type: 'string', format: 'date', pattern: DATE.source }, 'first day, YYYY-MM-DD (default: 6 days before `to`)'),
+      q('to', { type: 'string', format: 'date', pattern: DATE.source }, 'last day, YYYY-MM-DD (default: today, UTC)'),
       q('zone', { enum: ['utc', 'local'] }, "calendar of days and hours: UTC (default) or each tenant's configured time zone"),
       q('top', { type: 'integer', minimum: 1, maximum: 50 }, 'how many top medications (default 10)'),
     ],
