@@ -144,7 +144,7 @@ async function topMedications(collection: Collection<OrderFact>, dialect: StoreD
  * `$group` by `id` with one `$sum` per entry of `sums`: one stage on MongoDB; on FerretDB, which
  * computes only the first accumulator of a stage, one pipeline per sum joined here by `_id`.
  */
-export async function groupSums(collection: Collection<OrderFact>, dialect: Pick<StoreDialect, 'fullGroupAccumulators'>, stages: Document[], id: Document, sums: Record<string, unknown>): Promise<Document[]> {
+export async function groupSums(collection: Collection<OrderFact>, dialect: Pick<StoreDialect, 'fullGroupAccumulators'>, stages: Document[], id: Document | string, sums: Record<string, unknown>): Promise<Document[]> {
   const accumulators = Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, { $sum: v }]));
   if (dialect.fullGroupAccumulators) return collection.aggregate([...stages, { $group: { _id: id, ...accumulators } }]).toArray();
   const rows = new Map<string, Document>();
