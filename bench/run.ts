@@ -8,6 +8,7 @@ const BENCHES: Record<string, () => Promise<unknown>> = {
   api: async () => (await import('./api')).runApiBench(),
   persistence: async () => (await import('./persistence')).runPersistenceBench(),
   notification: async () => (await import('./notification')).runNotificationBench(),
+  analytics: async () => (await import('./analytics')).runAnalyticsBench(),
 };
 
 async function main(): Promise<void> {

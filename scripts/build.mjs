@@ -22,4 +22,14 @@ await Promise.all(
     }),
   ),
 );
+// The dashboard's browser code with Chart.js, bundled here so the page needs no CDN at run time.
+await build({
+  entryPoints: [join('apps', 'producer-api', 'web', 'dashboard.ts')],
+  outfile: join('dist', 'producer-api', 'web', 'dashboard.js'),
+  bundle: true,
+  format: 'iife',
+  target: 'es2020',
+  minify: true,
+  logLevel: 'warning',
+});
 console.log(`built ${apps.length} app(s) into dist/ in ${Date.now() - started} ms: ${apps.join(', ')}`);

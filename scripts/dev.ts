@@ -50,6 +50,7 @@ async function main(): Promise<void> {
     children.push(child);
     urls.push(app === PRODUCER_API.app ? `API                http://127.0.0.1:${port}/api/v1/docs  (health /healthz, /readyz, /metrics)` : `${app.padEnd(19)}http://127.0.0.1:${port}/readyz  (/metrics)`);
   }
+  urls.unshift(`Dashboard          http://127.0.0.1:${PRODUCER_API.httpPort}/dashboard${apiKey ? `#key=${apiKey}` : ''}  (the key is kept in the tab's sessionStorage)`);
   console.error(['', 'MedLives is starting:', ...urls.map((u) => `  ${u}`), `  Kafka              ${infra.env.KAFKA_BROKERS}`, `  MongoDB            ${infra.env.MONGO_URL}`, ...(apiKey ? [`  API key            pharma-001 → Bearer ${apiKey}`, `  Admin key          admin → Bearer ${adminKey} (GET /api/v1/audit)`] : []), ...(encryption.file ? [`  Care records key   ${encryption.file}  (ENCRYPTION_KEYS overrides)`] : []), '  Ctrl-C stops the apps; `npm run infra:down` stops Kafka and MongoDB.', ''].join('\n'));
   const shutdown = () => {
     for (const c of children) c.kill('SIGTERM');

@@ -17,7 +17,8 @@ import { apiMetrics, observeRequests } from './http/metrics';
 import { rateLimit } from './http/rate-limit';
 import { ProducerSlot } from './producer-slot';
 import { BatchingPublisher } from './publisher';
-import { docsPage, openApiDocument } from './routes/openapi';
+import { openApiDocument } from './routes/openapi';
+import { dashboardRoutes, docsRoutes } from './routes/web';
 import { lowStockAlert, productRoutes } from './routes/products';
 import { writeHandler } from './routes/write-handler';
 import { WRITE_ROUTES } from './routes/write-routes';
@@ -33,6 +34,8 @@ import { auditReadRoutes } from './routes/audit-read';
 import { auditTrail } from './http/audit';
 import { DeliveryFeed } from './deliveries/feed';
 import { PositionStore } from '../../delivery-tracking/src/store/positions';
+import { analyticsReadRoutes } from './routes/analytics-read';
+import { analyticsMongoUrl } from '@medlives/analytics';
 
 export interface ProducerApi {
   start(): Promise<void>;
@@ -74,6 +77,8 @@ export function createApp(config: ApiConfig, options: { logger?: Logger; registr
   const registry = options.registry ?? createRegistry('producer-api');
   const metrics = apiMetrics(registry);
   const connection = mongoose.createConnection();
+  // analytics-service's own database: the summary reads it, nothing here writes it.
+  const analyticsConnection = mongoose.createConnection();
   // The client waits longer than the broker's acks=all wait, so a slow acknowledgement arrives as
   // an answer instead of a client-side timeout that KafkaJS would retry with a rolled-back sequence.
   const kafka = createKafka({ ...kafkaConnection(config, 'producer-api'), connectionTimeoutMs: 1_000, requestTimeoutMs: config.KAFKA_ACK_TIMEOUT_MS + 5_000 }, { retries: 2 });
@@ -125,9 +130,11 @@ export function createApp(config: ApiConfig, options: { logger?: Logger; registr
     res.type(registry.contentType).send(await registry.metrics());
   });
 
+  app.use(dashboardRoutes());
+
   const api = Router();
   api.get('/openapi.json', (_req, res) => void res.json(document));
-  api.get('/docs', (_req, res) => void res.type('html').send(docsPage(document)));
+  api.use(docsRoutes());
   api.use(authenticate(config.apiKeys));
   // The old synchronous design (WRITE_MODE=direct) has no Kafka to publish audit events to.
   if (kafkaNeeded) api.use(auditTrail({ publish: (event) => publisher.publish(event), prefix: config.TOPIC_PREFIX, logger, registry }));
@@ -152,6 +159,7 @@ export function createApp(config: ApiConfig, options: { logger?: Logger; registr
   api.use(careReadRoutes(connection, keyring));
   api.use(auditReadRoutes(connection));
   api.use(deliveryReadRoutes(connection, positions, feed, { heartbeatMs: config.SSE_HEARTBEAT_MS, maxStreamMs: config.SSE_MAX_STREAM_MS }));
+  api.use(analyticsReadRoutes(analyticsConnection));
   api.use(productRoutes(products, lowStock ? { onLowStock: lowStock } : {}));
 
   api.use((req, _res, next) => next(new HttpError(404, 'NOT_FOUND', `no route ${req.method} ${req.baseUrl}${req.path}`)));
@@ -169,6 +177,8 @@ export function createApp(config: ApiConfig, options: { logger?: Logger; registr
       started ??= (async () => {
         // No command buffering: a down database fails fast (503) instead of queueing requests.
         await connection.openUri(config.MONGO_URL, { dbName: mongoDatabaseName(config.MONGO_URL), serverSelectionTimeoutMS: 5_000, maxPoolSize: 50, bufferCommands: false });
+        const analyticsUrl = analyticsMongoUrl(config);
+        await analyticsConnection.openUri(analyticsUrl, { dbName: mongoDatabaseName(analyticsUrl), serverSelectionTimeoutMS: 5_000, maxPoolSize: 10, bufferCommands: false });
         const mongoServer = await detectMongoServer(connection);
         await idempotency.init(mongoServer, logger);
         products.init(mongoServer);
@@ -206,6 +216,7 @@ export function createApp(config: ApiConfig, options: { logger?: Logger; registr
         await feed?.stop();
         idempotency.close();
         await connection.close().catch(() => undefined);
+        await analyticsConnection.close().catch(() => undefined);
       })();
       return stopped;
     },

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { EncryptionEnv } from '@medlives/crypto';
+import { AnalyticsDbEnv } from '@medlives/analytics';
 import { CommonEnv, KafkaEnv, MongoEnv, parseConfig } from '@medlives/runtime';
 
 export const WRITE_MODES = ['kafka', 'dual', 'direct'] as const;
@@ -46,6 +47,7 @@ export const ApiEnv = z
   })
   .merge(KafkaEnv)
   .merge(MongoEnv)
+  .merge(AnalyticsDbEnv)
   .merge(CommonEnv)
   // The read side of care records decrypts them (optional: without keys those routes answer 503).
   .merge(EncryptionEnv)

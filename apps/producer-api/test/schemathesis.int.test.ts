@@ -19,6 +19,8 @@ const ST = join(process.env.MEDLIVES_CACHE ?? join(homedir(), '.cache', 'medlive
  * - listNotifications: exactly one of `orderId` / `patientId` is required, a rule between two
  *   parameters that OpenAPI parameters cannot state; the operation's description says it and the
  *   422 names it.
+ * - analyticsSummary: `from` must not be after `to` and the range may span at most 366 days, a
+ *   rule between two parameters stated in the operation's description; the 422 names `query.from`.
  * The delivery reads (location, SSE stream) and the audit trail run with every check, no exclusion:
  * a stream of an order with a position is closed after SSE_MAX_STREAM_MS (1 s here), and a tenant
  * key gets the documented 403 from the audit trail.
@@ -28,7 +30,7 @@ function config(): string {
   const with422 = '["2xx", "401", "403", "404", "409", "422", "429", "5xx"]';
   return [
     '[[operations]]',
-    `include-operation-id-regex = "^(${writes}|listOrders|listNotifications|getDeliveryLocation|watchDelivery|listAudit)$"`,
+    `include-operation-id-regex = "^(${writes}|listOrders|listNotifications|getDeliveryLocation|watchDelivery|listAudit|analyticsSummary)$"`,
     `checks.positive_data_acceptance.expected-statuses = ${with422}`,
     '',
   ].join('\n');

@@ -146,7 +146,9 @@ describe('producer API semantics', () => {
     for (const route of WRITE_ROUTES) expect(operations).toContain(route.operationId);
     const docs = await fetch(`${api.base}/api/v1/docs`);
     expect(docs.headers.get('content-type')).toMatch(/text\/html/);
-    expect(await docs.text()).toContain('/api/v1/orders/{orderId}/status');
+    // Swagger UI from swagger-ui-dist, on the served document (the browser test drives it).
+    expect(await docs.text()).toContain('/api/v1/docs/swagger-ui-bundle.js');
+    expect((await fetch(`${api.base}/api/v1/docs/swagger-ui-bundle.js`)).status).toBe(200);
   });
 
   it('when SIGTERM-style stop happens under load, then readiness fails and every accepted request is on Kafka', async () => {

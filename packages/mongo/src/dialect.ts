@@ -31,10 +31,16 @@ export interface StoreDialect {
    * are pure write cost, so the writer does not create them.
    */
   readonly secondaryIndexes: boolean;
+  /**
+   * MongoDB's `$group` has every accumulator and computes any number of them in one stage.
+   * FerretDB v1 has only `$sum`/`$count`, and with two or more accumulators in one `$group` only
+   * the first is computed (the others come back 0): readers run one `$group` per sum there.
+   */
+  readonly fullGroupAccumulators: boolean;
 }
 
-export const MONGODB: StoreDialect = Object.freeze({ name: 'mongodb', atomicConditionalWrites: true, maxUpdatesPerCommand: Infinity, batchedIdLookup: true, secondaryIndexes: true });
-export const FERRETDB: StoreDialect = Object.freeze({ name: 'ferretdb', atomicConditionalWrites: false, maxUpdatesPerCommand: 40, batchedIdLookup: false, secondaryIndexes: false });
+export const MONGODB: StoreDialect = Object.freeze({ name: 'mongodb', atomicConditionalWrites: true, maxUpdatesPerCommand: Infinity, batchedIdLookup: true, secondaryIndexes: true, fullGroupAccumulators: true });
+export const FERRETDB: StoreDialect = Object.freeze({ name: 'ferretdb', atomicConditionalWrites: false, maxUpdatesPerCommand: 40, batchedIdLookup: false, secondaryIndexes: false, fullGroupAccumulators: false });
 
 /** The writer's strategy for the server @medlives/runtime detected. */
 export function dialectFor(server: Pick<MongoServerInfo, 'kind'>): StoreDialect {

@@ -81,3 +81,4 @@ export * from './ferretdb';
 export * from './worker-harness';
 export * from './tcp-proxy';
 export * from './sse';
+export * from './analytics-workload';

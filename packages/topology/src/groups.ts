@@ -85,7 +85,7 @@ export const CONSUMER_GROUPS = {
   analytics: group({
     id: 'analytics-service',
     app: 'analytics',
-    available: false,
+    available: true,
     topics: [TOPICS.orderEvents, TOPICS.statusUpdates],
     mode: 'batch',
     batch: { maxEvents: 1_000, maxWaitMs: 30_000 },

@@ -6,6 +6,7 @@ import { notificationsOperation } from './notifications-read';
 import { careReadOperations } from './care-read';
 import { deliveryOperations } from './deliveries-read';
 import { auditOperation } from './audit-read';
+import { summaryOperation } from './analytics-read';
 
 type JsonSchema = Record<string, unknown> & { properties?: Record<string, unknown>; required?: string[] };
 
@@ -163,6 +164,7 @@ export function openApiDocument(options: { maxWaitMs: number }): Record<string, 
   add('get', '/deliveries/:orderId/location', deliveries.location!);
   add('get', '/deliveries/:orderId/stream', deliveries.stream!);
   add('get', '/audit', auditOperation(errors, json(Timestamp)));
+  add('get', '/analytics/summary', summaryOperation(errors));
   add('get', '/products/:productId', {
     operationId: 'getProduct', summary: 'Read a product and its stock (products are per tenant)', tags: ['products'],
     parameters: [...pathParams('/products/:productId'), q('tenantCode', { type: 'string' }, 'admin only: the tenant of the product (else the first match)')],
@@ -245,17 +247,4 @@ export function openApiDocument(options: { maxWaitMs: number }): Record<string, 
       },
     },
   };
-}
-
-/** A dependency-free, human-readable page of the same document. */
-export function docsPage(doc: Record<string, unknown>): string {
-  const esc = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
-  const rows: string[] = [];
-  for (const [path, ops] of Object.entries(doc.paths as Record<string, Record<string, { summary?: string; requestBody?: unknown; responses: Record<string, unknown> }>>)) {
-    for (const [method, op] of Object.entries(ops)) {
-      const body = op.requestBody ? `<details><summary>body schema</summary><pre>${esc(JSON.stringify((op.requestBody as { content: Record<string, { schema: unknown }> }).content['application/json']?.schema, null, 2))}</pre></details>` : '';
-      rows.push(`<tr><td><code>${method.toUpperCase()}</code></td><td><code>${esc(path)}</code></td><td>${esc(op.summary ?? '')}${body}</td><td>${Object.keys(op.responses).join(' ')}</td></tr>`);
-    }
-  }
-  return `<!doctype html><html><head><meta charset="utf-8"><title>MedLives API</title><style>body{font:14px system-ui;margin:2em}td{border-bottom:1px solid #ddd;padding:4px 8px;vertical-align:top}pre{font-size:12px}</style></head><body><h1>MedLives producer API</h1><p>Machine-readable: <a href="openapi.json">openapi.json</a> (OpenAPI 3.1). Authenticate with <code>Authorization: Bearer &lt;key&gt;</code>.</p><table><tr><th>method</th><th>path</th><th>what</th><th>responses</th></tr>${rows.join('')}</table></body></html>`;
 }

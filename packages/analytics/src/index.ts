@@ -1,0 +1,4 @@
+export * from './facts';
+export * from './store';
+export * from './summary';
+export * from './database';
