@@ -93,6 +93,8 @@ function view(doc: ProductDoc): ProductView {
 export interface InventoryStoreOptions {
   /** Counts each database write (the bulk-write metric of MISSION §6). */
   readonly onWrite?: (collection: string, op: string) => void;
+  /** FerretDB only: how long a product lock holds before a waiter may take it over. @default 5000 */
+  readonly lockLeaseMs?: number;
 }
 
 /**
@@ -116,7 +118,7 @@ export class InventoryStore {
     private readonly connection: Connection,
     private readonly options: InventoryStoreOptions = {},
   ) {
-    this.lock = new DocumentLock(connection);
+    this.lock = new DocumentLock(connection, options.lockLeaseMs);
   }
 
   get products(): Collection<ProductDoc> {
