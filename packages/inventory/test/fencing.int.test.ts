@@ -1,6 +1,6 @@
 import mongoose, { type Collection, type Connection } from 'mongoose';
 import { AppError } from '@medlives/errors';
-import { InventoryStore, PRODUCTS_COLLECTION, RESERVATIONS_COLLECTION, productKey } from '@medlives/inventory';
+import { DOCUMENT_LOCKS_COLLECTION, DocumentLock, InventoryStore, PRODUCTS_COLLECTION, RESERVATIONS_COLLECTION, productKey } from '@medlives/inventory';
 import { randomMongoUrl } from '@medlives/testkit';
 
 /**
@@ -120,5 +120,27 @@ describe('InventoryStore: a product lock holder stalled past its lease', () => {
     expect(await reservation('t2/q/o-2')).toMatchObject({ state: 'released', quantity: 2 });
     // A release redelivered later must not give the stock back twice.
     expect(await b.release('t2', 'q', 'o-2', 2)).toMatchObject({ kind: 'repeated', product: { stock: 5, reserved: 0 } });
+  }, 60_000);
+
+  it('when a lease expires and another holder takes the lock, then its token is greater and the chain stays one document per key', async () => {
+    const one = new DocumentLock(connA, LEASE_MS);
+    const two = new DocumentLock(connB, LEASE_MS);
+    const tokens: number[] = [];
+    let resume!: () => void;
+    let held!: () => void;
+    const holding = new Promise<void>((r) => (held = r));
+    const stalled = one.withLock('k', async (grant) => {
+      tokens.push(grant.token);
+      held();
+      await new Promise<void>((r) => (resume = r));
+    });
+    await holding;
+    await two.withLock('k', async (grant) => void tokens.push(grant.token));
+    resume();
+    await stalled;
+    for (let i = 0; i < 5; i++) await one.withLock('k', async (grant) => void tokens.push(grant.token));
+    expect(tokens).toHaveLength(7);
+    for (let i = 1; i < tokens.length; i++) expect(tokens[i]!).toBeGreaterThan(tokens[i - 1]!);
+    expect(await connA.collection(DOCUMENT_LOCKS_COLLECTION).countDocuments({ key: 'k' })).toBe(1);
   }, 60_000);
 });
