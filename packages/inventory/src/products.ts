@@ -167,7 +167,8 @@ export class InventoryStore {
     // the database lock (polling is load on the server the holder is waiting for).
     const key = productKey(tenantCode, productId);
     const before = this.local.get(key) ?? Promise.resolve();
-    const turn = before.catch(() => undefined).then(() => this.lock.withLock(`product:${key}`, (grant) => this.guarded(op, () => fn(grant.token))));
+    // The lock's own reads and writes are database calls too: an outage there is retriable, never poison.
+    const turn = before.catch(() => undefined).then(() => this.guarded(op, () => this.lock.withLock(`product:${key}`, (grant) => fn(grant.token))));
     this.local.set(key, turn);
     void turn.catch(() => undefined).finally(() => this.local.get(key) === turn && this.local.delete(key));
     return turn;

@@ -143,4 +143,26 @@ describe('InventoryStore: a product lock holder stalled past its lease', () => {
     for (let i = 1; i < tokens.length; i++) expect(tokens[i]!).toBeGreaterThan(tokens[i - 1]!);
     expect(await connA.collection(DOCUMENT_LOCKS_COLLECTION).countDocuments({ key: 'k' })).toBe(1);
   }, 60_000);
+
+  it('when the lock itself meets a database outage, then the move fails retriably instead of as poison', async () => {
+    const broken = new Proxy(connA, {
+      get(target, prop, receiver) {
+        if (prop !== 'collection') return Reflect.get(target, prop, receiver);
+        return (name: string) => {
+          const c = target.collection(name);
+          if (name !== DOCUMENT_LOCKS_COLLECTION) return c;
+          const fail = async () => {
+            throw Object.assign(new Error('connection 3 to 127.0.0.1:27018 closed'), { name: 'MongoNetworkError' });
+          };
+          return new Proxy(c, { get: (t, p) => (p === 'find' ? () => ({ sort: () => ({ limit: () => ({ next: fail }) }) }) : p === 'insertOne' ? fail : (Reflect.get(t, p) as unknown)) });
+        };
+      },
+    });
+    const store = new InventoryStore(broken, { lockLeaseMs: LEASE_MS });
+    store.init({ atomicDocumentUpdates: false });
+    await new InventoryStore(connB).create('t3', { productId: 'r', name: 'R', stock: 5, lowStockThreshold: 0 });
+    const error = await store.reserve('t3', 'r', 'o-3', 1).then(() => undefined, (e: unknown) => e);
+    expect(AppError.is(error)).toBe(true);
+    expect(error).toMatchObject({ code: 'DB_UNAVAILABLE', retriable: true });
+  }, 60_000);
 });
