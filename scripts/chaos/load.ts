@@ -165,7 +165,7 @@ export class LoadGenerator {
         w.gaveUp = true;
         return;
       }
-      await wait(Math.min(retryAfter, 2) * 1000 * (0.5 + Math.random() / 2));
+      await wait(Math.min(retryAfter, 10) * 1000 * (0.5 + Math.random() / 2));
     }
   }
 }

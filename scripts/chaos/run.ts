@@ -16,7 +16,7 @@ async function main(): Promise<number> {
   const args = process.argv.slice(2);
   const short = args.includes('--short');
   const rateArg = args.indexOf('--rate');
-  const rate = rateArg >= 0 ? Number(args[rateArg + 1]) : short ? 5 : 200;
+  const rate = rateArg >= 0 ? Number(args[rateArg + 1]) : short ? 2 : 200;
   const onlyArg = args.indexOf('--only');
   const only = onlyArg >= 0 ? args[onlyArg + 1]!.split(',') : undefined;
   const basePort = Number(process.env.MEDLIVES_KAFKA_PORT ?? 19092);
