@@ -1,5 +1,5 @@
 import { infraDown, infraStatus, infraUp, CACHE_DIR } from './index';
-import { InfraError } from './proc';
+import { InfraError, stopDaemon } from './proc';
 
 async function main(command: string | undefined): Promise<number> {
   switch (command) {
@@ -17,13 +17,23 @@ async function main(command: string | undefined): Promise<number> {
       console.error(stopped.length ? `• stopped ${stopped.join(', ')}` : '• nothing was running');
       return 0;
     }
+    case 'stop': {
+      // One server of this state dir (fault injection: `npm run chaos` stops its own broker or database).
+      const name = process.argv[3];
+      if (name !== 'kafka' && name !== 'ferretdb' && name !== 'mongod') {
+        console.error('usage: infra stop kafka|ferretdb|mongod');
+        return 2;
+      }
+      console.error((await stopDaemon(name)) ? `• stopped ${name}` : `• ${name} was not running`);
+      return 0;
+    }
     case 'status': {
       const rows = await infraStatus();
       for (const r of rows) console.log(`${r.name.padEnd(16)} ${r.listening ? 'up  ' : 'down'} ${r.url}${r.pid ? ` pid ${r.pid}` : ''}`);
       return rows.every((r) => r.listening) ? 0 : 3;
     }
     default:
-      console.error('usage: infra up|down|status');
+      console.error('usage: infra up|down|status|stop <kafka|ferretdb|mongod>');
       return 2;
   }
 }

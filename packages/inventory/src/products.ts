@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { AppError } from '@medlives/errors';
 import { Id, NonEmptyText } from '@medlives/events';
 import { type MongoServerInfo, mongoAppError } from '@medlives/mongo';
-import { DocumentLock } from './document-lock';
+import { DocumentLock, fencedOut } from './document-lock';
 
 export const CreateProductBody = z.strictObject({
   productId: Id.optional(),
@@ -43,6 +43,8 @@ interface ProductDoc {
    * document stays small however many orders the product has seen.
    */
   pending?: Record<string, PendingMove>;
+  /** FerretDB: the fencing token of the last lock holder that wrote (see DocumentLock). */
+  fence?: number;
   updatedAt: Date;
 }
 
@@ -54,6 +56,7 @@ interface ReservationDoc {
   orderId: string;
   quantity: number;
   state: 'reserved' | 'released';
+  fence?: number;
   updatedAt: Date;
 }
 
@@ -76,6 +79,15 @@ export type MoveResult =
   | { kind: 'quantity-mismatch'; reserved: number; product: ProductView }
   | { kind: 'not-found' };
 
+/**
+ * The filter and the update part that make a write fenced: it matches only while no holder with a
+ * greater token has written the document, and leaves its own token behind. Without a token (a
+ * server with atomic document updates, no lock) it adds nothing.
+ */
+function fence(token: number | undefined): { filter: Record<string, unknown>; set: Record<string, unknown> } {
+  return token === undefined ? { filter: {}, set: {} } : { filter: { fence: { $not: { $gt: token } } }, set: { fence: token } };
+}
+
 export type ProductScope = { tenantCode: string } | { admin: true; tenantCode?: string };
 
 function view(doc: ProductDoc): ProductView {
@@ -93,6 +105,8 @@ function view(doc: ProductDoc): ProductView {
 export interface InventoryStoreOptions {
   /** Counts each database write (the bulk-write metric of MISSION §6). */
   readonly onWrite?: (collection: string, op: string) => void;
+  /** FerretDB only: how long a product lock holds before a waiter may take it over. @default 5000 */
+  readonly lockLeaseMs?: number;
 }
 
 /**
@@ -105,7 +119,11 @@ export interface InventoryStoreOptions {
  * exactly-once: a crash between the two writes leaves it, and the next attempt for that order
  * finishes the move instead of applying it again.
  * On a server without atomic document updates (FerretDB v1, detected at init) each move also
- * holds a per-product DocumentLock; on MongoDB the lock is skipped.
+ * holds a per-product DocumentLock, and every write of the move carries the lock's fencing token:
+ * a holder that stalled past its lease finds its writes matching nothing and fails retriably
+ * instead of moving stock a second time. On MongoDB the lock is skipped (each write is atomic).
+ * What is left on FerretDB: it runs an update's filter and its write as two statements, so the
+ * token check is exact between commands, not inside one (see the README's Reliability section).
  */
 export class InventoryStore {
   private readonly lock: DocumentLock;
@@ -116,7 +134,7 @@ export class InventoryStore {
     private readonly connection: Connection,
     private readonly options: InventoryStoreOptions = {},
   ) {
-    this.lock = new DocumentLock(connection);
+    this.lock = new DocumentLock(connection, options.lockLeaseMs);
   }
 
   get products(): Collection<ProductDoc> {
@@ -143,14 +161,14 @@ export class InventoryStore {
     }
   }
 
-  private exclusive<T>(tenantCode: string, productId: string, op: string, fn: () => Promise<T>): Promise<T> {
-    const run = () => this.guarded(op, fn);
-    if (!this.needsLock) return run();
+  private exclusive<T>(tenantCode: string, productId: string, op: string, fn: (token?: number) => Promise<T>): Promise<T> {
+    if (!this.needsLock) return this.guarded(op, () => fn());
     // Moves of one product queue in this process first, so only one of them per replica polls
     // the database lock (polling is load on the server the holder is waiting for).
     const key = productKey(tenantCode, productId);
     const before = this.local.get(key) ?? Promise.resolve();
-    const turn = before.catch(() => undefined).then(() => this.lock.withLock(`product:${key}`, run));
+    // The lock's own reads and writes are database calls too: an outage there is retriable, never poison.
+    const turn = before.catch(() => undefined).then(() => this.guarded(op, () => this.lock.withLock(`product:${key}`, (grant) => fn(grant.token))));
     this.local.set(key, turn);
     void turn.catch(() => undefined).finally(() => this.local.get(key) === turn && this.local.delete(key));
     return turn;
@@ -210,7 +228,7 @@ export class InventoryStore {
       const early = await this.guarded('precheck', () => this.precheck(wanted, tenantCode, productId, orderId));
       if (early) return early;
     }
-    return this.exclusive(tenantCode, productId, wanted.op, () => this.move(wanted, tenantCode, productId, orderId));
+    return this.exclusive(tenantCode, productId, wanted.op, (token) => this.move(wanted, tenantCode, productId, orderId, token));
   }
 
   private async precheck(wanted: PendingMove, tenantCode: string, productId: string, orderId: string): Promise<MoveResult | undefined> {
@@ -221,7 +239,7 @@ export class InventoryStore {
     return this.refusal(wanted, record, product);
   }
 
-  private async move(wanted: PendingMove, tenantCode: string, productId: string, orderId: string): Promise<MoveResult> {
+  private async move(wanted: PendingMove, tenantCode: string, productId: string, orderId: string, token?: number): Promise<MoveResult> {
     const key = productKey(tenantCode, productId);
     const s = slot(orderId);
     let product = await this.products.findOne({ _id: key });
@@ -229,16 +247,17 @@ export class InventoryStore {
     const unfinished = product.pending?.[s];
     if (unfinished) {
       // An earlier attempt applied its $inc and stopped: finish it, never apply it twice.
-      product = await this.settle(product, unfinished, tenantCode, productId, orderId);
+      product = await this.settle(product, unfinished, tenantCode, productId, orderId, token);
       if (unfinished.op === wanted.op) return { kind: 'repeated', product: view(product) };
     }
     const record = await this.reservations.findOne({ _id: reservationKey(tenantCode, productId, orderId) });
     const refusal = this.refusal(wanted, record, product);
     if (refusal) return refusal;
     const sign = wanted.op === 'reserve' ? -1 : 1;
+    const fenced = fence(token);
     const updated = await this.products.findOneAndUpdate(
-      { _id: key, [`pending.${s}`]: { $exists: false }, ...(wanted.op === 'reserve' ? { stock: { $gte: wanted.quantity } } : {}) },
-      { $inc: { stock: sign * wanted.quantity, reserved: -sign * wanted.quantity }, $set: { [`pending.${s}`]: wanted, updatedAt: new Date() } },
+      { _id: key, [`pending.${s}`]: { $exists: false }, ...(wanted.op === 'reserve' ? { stock: { $gte: wanted.quantity } } : {}), ...fenced.filter },
+      { $inc: { stock: sign * wanted.quantity, reserved: -sign * wanted.quantity }, $set: { [`pending.${s}`]: wanted, updatedAt: new Date(), ...fenced.set } },
       { returnDocument: 'after' },
     );
     this.wrote(PRODUCTS_COLLECTION, 'update');
@@ -246,12 +265,13 @@ export class InventoryStore {
       // Lost a race (stock taken, or the same order's move ran concurrently): explain from now.
       const current = await this.products.findOne({ _id: key });
       if (!current) return { kind: 'not-found' };
-      if (current.pending?.[s]?.op === wanted.op) return { kind: 'repeated', product: view(await this.settle(current, current.pending[s]!, tenantCode, productId, orderId)) };
+      this.checkFence(current, token);
+      if (current.pending?.[s]?.op === wanted.op) return { kind: 'repeated', product: view(await this.settle(current, current.pending[s]!, tenantCode, productId, orderId, token)) };
       if (current.pending?.[s]) throw new AppError('DB_UNAVAILABLE', `a ${current.pending[s]!.op} of ${productId} for order ${orderId} is in flight`);
       return { kind: 'insufficient', product: view(current) };
     }
-    const crossedLow = await this.flagLow(updated);
-    const settled = await this.settle(updated, wanted, tenantCode, productId, orderId);
+    const crossedLow = await this.flagLow(updated, token);
+    const settled = await this.settle(updated, wanted, tenantCode, productId, orderId, token);
     return { kind: 'applied', product: view(settled), crossedLow };
   }
 
@@ -269,21 +289,40 @@ export class InventoryStore {
     return undefined;
   }
 
+  /** A holder whose token is older than the document's last writer was taken over. */
+  private checkFence(doc: { _id: string; fence?: number }, token: number | undefined): void {
+    if (token !== undefined && (doc.fence ?? 0) > token) throw fencedOut(doc._id, token, doc.fence!);
+  }
+
   /** Writes the settled state of a move whose $inc is applied, then drops its pending marker. */
-  private async settle(product: ProductDoc, move: PendingMove, tenantCode: string, productId: string, orderId: string): Promise<ProductDoc> {
+  private async settle(product: ProductDoc, move: PendingMove, tenantCode: string, productId: string, orderId: string, token?: number): Promise<ProductDoc> {
     const now = new Date();
-    await this.reservations.updateOne(
-      { _id: reservationKey(tenantCode, productId, orderId) },
-      { $set: { tenantCode, productId, orderId, quantity: move.quantity, state: move.op === 'reserve' ? 'reserved' : 'released', updatedAt: now } },
-      { upsert: true },
-    );
+    const fenced = fence(token);
+    const id = reservationKey(tenantCode, productId, orderId);
+    try {
+      await this.reservations.updateOne(
+        { _id: id, ...fenced.filter },
+        { $set: { tenantCode, productId, orderId, quantity: move.quantity, state: move.op === 'reserve' ? 'reserved' : 'released', updatedAt: now, ...fenced.set } },
+        { upsert: true },
+      );
+    } catch (error) {
+      // The filter missed a record a newer holder wrote, so the upsert collided with its _id.
+      if ((error as { code?: number }).code !== 11000) throw error;
+      const record = await this.reservations.findOne({ _id: id });
+      if (record) this.checkFence(record, token);
+      throw error;
+    }
     this.wrote(RESERVATIONS_COLLECTION, 'upsert');
     const done = await this.products.findOneAndUpdate(
-      { _id: product._id },
-      { $unset: { [`pending.${slot(orderId)}`]: '' } },
+      { _id: product._id, ...fenced.filter },
+      { $unset: { [`pending.${slot(orderId)}`]: '' }, ...(token === undefined ? {} : { $set: fenced.set }) },
       { returnDocument: 'after' },
     );
     this.wrote(PRODUCTS_COLLECTION, 'update');
+    if (!done && token !== undefined) {
+      const current = await this.products.findOne({ _id: product._id });
+      if (current) this.checkFence(current, token);
+    }
     return done ?? product;
   }
 
@@ -291,10 +330,11 @@ export class InventoryStore {
    * `stock.low` is due once per crossing: the flag is set by the move that took stock under the
    * threshold and cleared by one that brought it back, each a conditional update.
    */
-  private async flagLow(doc: ProductDoc): Promise<boolean> {
+  private async flagLow(doc: ProductDoc, token?: number): Promise<boolean> {
     const low = doc.stock < doc.lowStockThreshold;
     if (low === Boolean(doc.lowAlerted)) return false;
-    const flipped = await this.products.updateOne({ _id: doc._id, lowAlerted: low ? { $ne: true } : true }, { $set: { lowAlerted: low } });
+    const fenced = fence(token);
+    const flipped = await this.products.updateOne({ _id: doc._id, lowAlerted: low ? { $ne: true } : true, ...fenced.filter }, { $set: { lowAlerted: low, ...fenced.set } });
     this.wrote(PRODUCTS_COLLECTION, 'update');
     return low && flipped.modifiedCount === 1;
   }

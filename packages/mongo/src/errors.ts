@@ -23,9 +23,17 @@ const RETRIABLE_CODES = new Set([6, 7, 89, 91, 189, 262, 9001, 10107, 11600, 116
  */
 const OUTAGE_CODES = new Set([13, 18, 24, 46, 64, 112, 365, 11601, 14031]);
 
+/**
+ * FerretDB v1 (SQLite) reports write contention as InternalError (1) whose text carries SQLite's
+ * SQLITE_BUSY ("database is locked"): a server too busy right now, not a bad record. No code
+ * distinguishes it, so this one FerretDB case is recognised by its SQLite error name.
+ */
+const FERRETDB_BUSY = /\(SQLITE_BUSY\)|database is locked/;
+
 function transient(error: unknown, depth = 0): 'DB_UNAVAILABLE' | 'DB_TIMEOUT' | undefined {
   if (!error || typeof error !== 'object' || depth > 4) return undefined;
-  const e = error as { name?: string; code?: unknown; hasErrorLabel?: (l: string) => boolean; errorResponse?: unknown; cause?: unknown };
+  const e = error as { name?: string; code?: unknown; message?: unknown; hasErrorLabel?: (l: string) => boolean; errorResponse?: unknown; cause?: unknown };
+  if (e.code === 1 && typeof e.message === 'string' && FERRETDB_BUSY.test(e.message)) return 'DB_UNAVAILABLE';
   if (e.name && TIMEOUT.has(e.name)) return 'DB_TIMEOUT';
   if (e.code === 50) return 'DB_TIMEOUT';
   if (e.name && UNAVAILABLE.has(e.name)) return 'DB_UNAVAILABLE';

@@ -11,6 +11,8 @@ describe('mongoAppError', () => {
     [Object.assign(new Error('waiting for replication timed out'), { name: 'MongoWriteConcernError', code: 64 }), 'DB_UNAVAILABLE', true],
     [Object.assign(new Error('try again'), { name: 'MongoServerError', code: 365 }), 'DB_UNAVAILABLE', true],
     [Object.assign(new Error('disk full'), { name: 'MongoServerError', code: 14031 }), 'DB_UNAVAILABLE', true],
+    // FerretDB (SQLite) under write contention: InternalError with SQLite's busy code in the text.
+    [Object.assign(new Error('[collection.go:177 sqlite.(*collection).UpdateAll.func1] database is locked (5) (SQLITE_BUSY)'), { name: 'MongoServerError', code: 1 }), 'DB_UNAVAILABLE', true],
     [Object.assign(new Error('document too large'), { name: 'MongoServerError', code: 10334 }), 'INTERNAL', false],
     [Object.assign(new Error('bad'), { name: 'MongoServerError', code: 2 }), 'INTERNAL', false],
   ])('when the driver throws %p, then it maps to %s (retriable %s)', (error, code, retriable) => {
