@@ -5,7 +5,6 @@
  * events for both. `BENCH_EVENTS` (default 20000) sizes the backlog; `BENCH_MONGO_URL` points at a
  * real MongoDB, otherwise a private FerretDB (indexed-_id build) is used.
  */
-import type { Admin } from 'kafkajs';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { parseConfig } from '@medlives/runtime';
@@ -14,21 +13,10 @@ import { createApp as createAnalytics } from '../apps/analytics/src/app';
 import { AnalyticsEnv } from '../apps/analytics/src/config';
 import { createApp as createPersistence } from '../apps/order-persistence/src/app';
 import { OrderPersistenceEnv } from '../apps/order-persistence/src/config';
+import { lagOf } from './lag';
 import { writeReport } from './report';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 20_000);
-
-async function lagOf(admin: Admin, groupId: string, topics: string[]): Promise<number> {
-  const committed = await admin.fetchOffsets({ groupId, topics });
-  let lag = 0;
-  for (const topic of topics) {
-    for (const p of await admin.fetchTopicOffsets(topic)) {
-      const c = Number(committed.find((t) => t.topic === topic)?.partitions.find((x) => x.partition === p.partition)?.offset ?? -1);
-      lag += Number(p.high) - (c < 0 ? Number(p.low) : c);
-    }
-  }
-  return lag;
-}
 
 async function sum(registry: Registry, name: string): Promise<number> {
   return ((await registry.getSingleMetric(name)?.get())?.values ?? []).reduce((n, v) => n + v.value, 0);

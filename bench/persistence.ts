@@ -13,22 +13,10 @@ import { createApp } from '../apps/order-persistence/src/app';
 import { OrderPersistenceEnv } from '../apps/order-persistence/src/config';
 import { measureAcceptedToPersisted } from './persistence-api-hook';
 import { startNaiveConsumer } from './persistence-naive';
+import { lagOf } from './lag';
 import { writeReport } from './report';
-import type { Admin } from 'kafkajs';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 100_000);
-
-async function lagOf(admin: Admin, groupId: string, topics: string[]): Promise<number> {
-  const committed = await admin.fetchOffsets({ groupId, topics });
-  let lag = 0;
-  for (const topic of topics) {
-    for (const p of await admin.fetchTopicOffsets(topic)) {
-      const c = Number(committed.find((t) => t.topic === topic)?.partitions.find((x) => x.partition === p.partition)?.offset ?? -1);
-      lag += Number(p.high) - (c < 0 ? Number(p.low) : c);
-    }
-  }
-  return lag;
-}
 
 async function sum(registry: import('prom-client').Registry, name: string, labels: Record<string, string> = {}): Promise<number> {
   const m = await registry.getSingleMetric(name)?.get();

@@ -2,6 +2,7 @@
  * A seeded day of orders for the analytics tests and bench: what to post through the API, and the
  * figures computed directly from that plan (independently of analytics-service's code).
  */
+import { prng } from './workload';
 const STATUSES = ['pending', 'paid', 'credit', 'processing', 'shipped', 'delivered', 'cancelled'] as const;
 type Status = (typeof STATUSES)[number];
 
@@ -48,17 +49,6 @@ export interface PlannedOrder {
   deleted: boolean;
 }
 
-/** Deterministic PRNG (mulberry32), so a failing seed can be re-run. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 function items(rand: () => number): PlannedItem[] {
   const n = 1 + Math.floor(rand() * 3);

@@ -31,7 +31,7 @@ export interface WorkloadOptions {
 }
 
 /** Deterministic PRNG (mulberry32) so a failing run can be reproduced from its seed. */
-function prng(seed: number): () => number {
+export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
