@@ -1,15 +1,21 @@
 import { CompressionTypes } from 'kafkajs';
 import { type Compression, TOPICS, type TopicSpec, resolveTopicName } from '@medlives/topology';
 
+/**
+ * gzip is KafkaJS's own codec. lz4 topics go out uncompressed and the broker compresses them
+ * (their `compression.type` is lz4): the broker refuses batches compressed by the pure-JS lz4js
+ * frame encoder ("unexpected error" on produce, seen against Kafka 4.2), which the consumers only
+ * use to decompress what the broker wrote.
+ */
 const CODECS: Readonly<Record<Compression, CompressionTypes>> = {
   gzip: CompressionTypes.GZIP,
-  lz4: CompressionTypes.LZ4,
+  lz4: CompressionTypes.None,
 };
 
 /**
  * The producer-side codec of each topic: the topology's `compression` (also the broker's
  * `compression.type`), so the broker stores batches as they arrive instead of recompressing them.
- * Topics outside the table (none today) go uncompressed.
+ * Topics outside the table (none today) go uncompressed, and so do lz4 topics (see CODECS).
  */
 export function topicCompression(prefix = '', specs: readonly TopicSpec[] = Object.values(TOPICS)): (topic: string) => CompressionTypes {
   const byName = new Map(specs.map((spec) => [resolveTopicName(spec, prefix), CODECS[spec.compression]]));
