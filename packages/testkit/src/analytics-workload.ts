@@ -2,6 +2,7 @@
  * A seeded day of orders for the analytics tests and bench: what to post through the API, and the
  * figures computed directly from that plan (independently of analytics-service's code).
  */
+import { randomUUID } from 'node:crypto';
 import { prng } from './workload';
 const STATUSES = ['pending', 'paid', 'credit', 'processing', 'shipped', 'delivered', 'cancelled'] as const;
 type Status = (typeof STATUSES)[number];
@@ -133,9 +134,12 @@ export function expectedTopMedications(orders: readonly PlannedOrder[], top = 10
 
 /** Posts the plan through the API: create, then each order's PATCH / status steps / DELETE in order. */
 export async function postOrders(base: string, key: string, orders: PlannedOrder[], concurrency = 16): Promise<void> {
+  // A 503 after a timeout is an unknown outcome (the write may have landed): retry with the same
+  // Idempotency-Key, as the API asks, or a retried create becomes a second order.
   const call = async (method: string, path: string, body?: unknown) => {
+    const idempotencyKey = randomUUID();
     for (let attempt = 1; ; attempt++) {
-      const res = await fetch(`${base}/api/v1${path}`, { method, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+      const res = await fetch(`${base}/api/v1${path}`, { method, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'idempotency-key': idempotencyKey }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
       const text = await res.text();
       if (res.status === 202) return JSON.parse(text) as { orderId: string };
       if (res.status !== 503 || attempt >= 5) throw new Error(`${method} ${path} → ${res.status} ${text}`);
