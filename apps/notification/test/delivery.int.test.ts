@@ -28,6 +28,16 @@ describe('notification delivery', () => {
     return m?.values.filter((v) => Object.entries(labels).every(([k, x]) => v.labels[k] === x)).reduce((n, v) => n + v.value, 0) ?? 0;
   };
 
+  it('reports ready once it has joined and can reach its database (the sink ping)', async () => {
+    const body = await waitFor('/readyz to answer 200', async () => {
+      const res = await fetch(`http://127.0.0.1:${app.port}/readyz`);
+      const json = (await res.json()) as { ok: boolean; sink?: string };
+      return res.status === 200 ? json : undefined;
+    });
+    expect(body.ok).toBe(true);
+    expect(body.sink).toBe('reachable');
+  });
+
   it('when the webhook fails twice then succeeds, then the customer gets exactly one SMS, sent on the third attempt', async () => {
     const to = phone(1, 1);
     h.webhook.script(to, { status: 503 }, { status: 500 }, 'ok');

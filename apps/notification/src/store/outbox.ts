@@ -22,7 +22,7 @@ export class NotificationStore {
   readonly claims: Collection<ClaimDoc>;
   readonly contacts: Collection<ContactDoc>;
 
-  constructor(conn: Connection) {
+  constructor(private readonly conn: Connection) {
     this.deliveries = conn.collection<DeliveryDoc>(DELIVERIES_COLLECTION);
     this.claims = conn.collection<ClaimDoc>(CLAIMS_COLLECTION);
     this.contacts = conn.collection<ContactDoc>(CONTACTS_COLLECTION);
@@ -105,7 +105,8 @@ export class NotificationStore {
   }
 
   async ping(): Promise<void> {
-    await guard(() => this.deliveries.db.command({ ping: 1 }));
+    // Mongoose's collection wrapper has no `.db`; the connection's native Db does.
+    await guard(() => this.conn.db!.admin().ping());
   }
 }
 
