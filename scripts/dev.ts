@@ -2,6 +2,8 @@
  * `npm run dev`: the platform on this machine. Starts (or reuses) Kafka and the MongoDB-wire
  * server, then every app under apps/ that has a main, with logs prefixed, and prints the URLs.
  * API keys come from API_KEYS; without it a random dev key is generated and printed.
+ * MEDLIVES_DEV_API_PORT (8080), MEDLIVES_DEV_WORKER_PORT (9464, the first worker; one port per
+ * worker after it) and MEDLIVES_DEV_DB (medlives) move it aside, e.g. next to a running copy.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -30,19 +32,22 @@ function devEncryptionKeys(): { keys: string; file?: string } {
 
 async function main(): Promise<void> {
   const infra = await infraUp((line) => console.error(`[infra] ${line}`));
-  const apiKey = process.env.API_KEYS ? undefined : `dev-${randomBytes(12).toString('hex')}`;
-  const adminKey = process.env.API_KEYS ? undefined : `dev-admin-${randomBytes(12).toString('hex')}`;
-  const apiKeys = process.env.API_KEYS ?? `pharma-001:${apiKey},admin:${adminKey}`;
+  const given = process.env.API_KEYS?.trim() || undefined; // set but empty counts as unset
+  const apiKey = given ? undefined : `dev-${randomBytes(12).toString('hex')}`;
+  const adminKey = given ? undefined : `dev-admin-${randomBytes(12).toString('hex')}`;
+  const apiKeys = given ?? `pharma-001:${apiKey},admin:${adminKey}`;
   const encryption = devEncryptionKeys();
   const apps = readdirSync(join(REPO_DIR, 'apps')).filter((a) => !CLI_APPS.has(a) && existsSync(join(REPO_DIR, 'apps', a, 'src', 'main.ts')));
   const children: ChildProcess[] = [];
-  let workerPort = WORKER_HTTP_PORT;
+  const apiPort = Number(process.env.MEDLIVES_DEV_API_PORT ?? PRODUCER_API.httpPort);
+  let workerPort = Number(process.env.MEDLIVES_DEV_WORKER_PORT ?? WORKER_HTTP_PORT);
+  const database = process.env.MEDLIVES_DEV_DB ?? 'medlives';
   const urls: string[] = [];
   for (const app of apps) {
-    const port = app === PRODUCER_API.app ? PRODUCER_API.httpPort : workerPort++;
+    const port = app === PRODUCER_API.app ? apiPort : workerPort++;
     const child = spawn(join(REPO_DIR, 'node_modules', '.bin', 'tsx'), [join('apps', app, 'src', 'main.ts')], {
       cwd: REPO_DIR,
-      env: { ...process.env, ...infra.env, MONGO_URL: `${infra.env.MONGO_URL}/medlives`, API_KEYS: apiKeys, ENCRYPTION_KEYS: encryption.keys, PORT: String(port) },
+      env: { ...process.env, ...infra.env, MONGO_URL: `${infra.env.MONGO_URL}/${database}`, API_KEYS: apiKeys, ENCRYPTION_KEYS: encryption.keys, PORT: String(port) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     for (const stream of [child.stdout, child.stderr]) stream?.on('data', (d: Buffer) => process.stdout.write(d.toString().replace(/^(?=.)/gm, `[${app}] `)));
@@ -50,7 +55,7 @@ async function main(): Promise<void> {
     children.push(child);
     urls.push(app === PRODUCER_API.app ? `API                http://127.0.0.1:${port}/api/v1/docs  (health /healthz, /readyz, /metrics)` : `${app.padEnd(19)}http://127.0.0.1:${port}/readyz  (/metrics)`);
   }
-  urls.unshift(`Dashboard          http://127.0.0.1:${PRODUCER_API.httpPort}/dashboard${apiKey ? `#key=${apiKey}` : ''}  (the key is kept in the tab's sessionStorage)`);
+  urls.unshift(`Dashboard          http://127.0.0.1:${apiPort}/dashboard${apiKey ? `#key=${apiKey}` : ''}  (the key is kept in the tab's sessionStorage)`);
   console.error(['', 'MedLives is starting:', ...urls.map((u) => `  ${u}`), `  Kafka              ${infra.env.KAFKA_BROKERS}`, `  MongoDB            ${infra.env.MONGO_URL}`, ...(apiKey ? [`  API key            pharma-001 → Bearer ${apiKey}`, `  Admin key          admin → Bearer ${adminKey} (GET /api/v1/audit)`] : []), ...(encryption.file ? [`  Care records key   ${encryption.file}  (ENCRYPTION_KEYS overrides)`] : []), '  Ctrl-C stops the apps; `npm run infra:down` stops Kafka and MongoDB.', ''].join('\n'));
   const shutdown = () => {
     for (const c of children) c.kill('SIGTERM');
