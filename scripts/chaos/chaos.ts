@@ -17,7 +17,7 @@ import { CONSUMER_GROUPS, type ConsumerGroupSpec, TOPICS, resolveGroupId, resolv
 import type { TcpProxy } from '../../packages/testkit/src/tcp-proxy';
 import { LoadGenerator, post } from './load';
 import { FakeProvider, PrivateInfra, Supervisor, type WorkerApp, freePort, kafkaProxy } from './platform';
-import { CHAOS_GROUPS, type InventoryVerdict, type PhaseVerdict, countDlq, notificationStates, verifyInventory, verifyOrders } from './verify';
+import { CHAOS_GROUPS, type DlqCount, type InventoryVerdict, type PhaseVerdict, countDlq, notificationStates, verifyInventory, verifyOrders } from './verify';
 
 const exec = promisify(execFile);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -56,7 +56,7 @@ export interface ChaosReport {
   loadAverage: { start: number[]; end: number[]; max1m: number };
   cpus: number;
   faults: FaultResult[];
-  dlq: Record<string, { poison: number; other: number }>;
+  dlq: Record<string, DlqCount>;
   poisonTotal: number;
   inventory: InventoryVerdict;
   notification: { received: number; duplicates: number; deliveries: Record<string, number>; lagAtEnd: number };
@@ -312,7 +312,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     };
     const verdicts = await attempt('orders', () => verifyOrders(conn, l.orders), new Map<string, PhaseVerdict>());
     for (const f of faults) Object.assign(f, verdicts.get(f.fault) ?? {}, { fault: f.fault });
-    const dlq = await attempt('DLQs', () => countDlq(kafka, marker), {} as Record<string, { poison: number; other: number }>);
+    const dlq = await attempt('DLQs', () => countDlq(kafka, marker), {} as Record<string, DlqCount>);
     const inventory = await attempt('inventory', () => verifyInventory(conn, l.orders, INITIAL_STOCK), { products: 0, conserved: false, doubleReserved: 0, ordersWithoutStockOrder: 0, stockOrders: {}, cancelledNotReleased: 0 });
     const deliveries = await attempt('notification deliveries', () => notificationStates(conn), {} as Record<string, number>);
 

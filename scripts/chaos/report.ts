@@ -8,7 +8,15 @@ export function renderReport(r: ChaosReport, command: string): string {
     (f) =>
       `| ${f.fault} | ${f.accepted} | ${f.persisted} | ${f.missing} | ${f.duplicated} | ${f.poisonProduced ? `${f.poisonProduced} → ${Object.values(r.dlq).map((d) => d.poison).join(' / ')}` : '0'} | ${f.unavailable} | ${n(f.apiRecoveryS)} | ${n(f.recoveryS)} | ${f.pass ? 'pass' : '**FAIL**'} |`,
   );
-  const dlq = Object.entries(r.dlq).map(([g, d]) => `${g}: ${d.poison} poison, ${d.other} other`).join('; ');
+  const dlq = Object.entries(r.dlq)
+    .map(([g, d]) => `${g}: ${d.poison} poison${d.poisonEntries !== d.poison ? ` (in ${d.poisonEntries} entries: the DLQ is at-least-once, \`medlives dlq\` marks the extra copies duplicate and never re-drives them)` : ''}, ${d.other} other`)
+    .join('; ');
+  // Busy when other work already loaded the machine as the run started (1-minute load above 1.5
+  // per core); the run's own load (the platform at full rate) does not count.
+  const busy = (r.loadAverage.start[0] ?? 0) > 1.5 * r.cpus;
+  const machine = busy
+    ? `Machine: ${r.cpus} CPUs, **busy** while this ran (other work on the machine) — load average ${r.loadAverage.start.join(' / ')} at the start, ${r.loadAverage.end.join(' / ')} at the end, 1-min peak ${r.loadAverage.max1m}. Timings (recovery seconds, achieved rate) are only indicative on such a machine; the counts are not affected by load.`
+    : `Machine: ${r.cpus} CPUs, quiet (nothing else running) — load average ${r.loadAverage.start.join(' / ')} at the start, ${r.loadAverage.end.join(' / ')} at the end, 1-min peak ${r.loadAverage.max1m} (the platform's own load).`;
   return [
     `# Chaos report (${r.short ? 'short' : 'full'} run ${r.runId})`,
     '',
@@ -16,7 +24,7 @@ export function renderReport(r: ChaosReport, command: string): string {
     '',
     `**Verdict: ${r.pass ? 'PASS' : 'FAIL'}** — ${r.pass ? '0 missing, 0 duplicated, every poison record in every DLQ, every fault caught up within the bound' : r.failures.join('; ')}`,
     '',
-    `Machine: ${r.cpus} CPUs, **shared** with other engineers' builds and tests while this ran — load average ${r.loadAverage.start.join(' / ')} at the start, ${r.loadAverage.end.join(' / ')} at the end, 1-min peak ${r.loadAverage.max1m}. Timings (recovery seconds, achieved rate) are only indicative on such a machine; the counts are not affected by load.`,
+    machine,
     '',
     `Load: ${r.ratePerSecond} orders/s requested, each followed by a status change (paid, or cancelled for every tenth), ${r.achievedOrdersPerSecond} orders/s achieved over the whole run. Recovery bound: ${r.recoveryBoundS} s from a fault's end until order-persistence and inventory-service have committed everything produced before it.`,
     '',

@@ -11,6 +11,7 @@
 import type { Connection } from 'mongoose';
 import type { Kafka } from 'kafkajs';
 import { CONSUMER_GROUPS, type ConsumerGroupSpec, resolveTopicName } from '@medlives/topology';
+import { DLQ_HEADERS } from '@medlives/consumer';
 import type { TrackedOrder } from './load';
 
 export interface GroupCounts {
@@ -125,17 +126,31 @@ export async function notificationStates(conn: Connection): Promise<Record<strin
 /** Groups that run in the chaos platform and read a topic the poison goes to. */
 export const CHAOS_GROUPS: readonly ConsumerGroupSpec[] = [CONSUMER_GROUPS.orderPersistence, CONSUMER_GROUPS.inventory, CONSUMER_GROUPS.notification];
 
-/** Poison records of this run (by marker) found in each group's DLQ. */
-export async function countDlq(kafka: Kafka, marker: string): Promise<Record<string, { poison: number; other: number }>> {
+export interface DlqCount {
+  /** Distinct poison records of this run (by original topic/partition/offset). */
+  poison: number;
+  /** DLQ entries holding them: more than `poison` when a dead letter was written again after a crash or rebalance. */
+  poisonEntries: number;
+  other: number;
+}
+
+/**
+ * Poison records of this run (by marker) found in each group's DLQ. The DLQ is written
+ * at-least-once (a dead letter whose offset commit was lost is written again); `medlives dlq`
+ * marks the later copies `duplicate` and never re-drives them, so "every poison record in its DLQ"
+ * counts distinct originals, and the copies are reported beside them.
+ */
+export async function countDlq(kafka: Kafka, marker: string): Promise<Record<string, DlqCount>> {
   const admin = kafka.admin();
   await admin.connect();
-  const result: Record<string, { poison: number; other: number }> = {};
+  const result: Record<string, DlqCount> = {};
   try {
     for (const group of CHAOS_GROUPS) {
       const topic = resolveTopicName(group.dlq);
       const ends = await admin.fetchTopicOffsets(topic);
       const total = ends.reduce((n, p) => n + Number(p.high) - Number(p.low), 0);
-      const counts = { poison: 0, other: 0 };
+      const counts: DlqCount = { poison: 0, poisonEntries: 0, other: 0 };
+      const originals = new Set<string>();
       result[group.id] = counts;
       if (total === 0) continue;
       const consumer = kafka.consumer({ groupId: `chaos-dlq-reader-${marker}-${group.id}` });
@@ -146,8 +161,12 @@ export async function countDlq(kafka: Kafka, marker: string): Promise<Record<str
         void consumer.run({
           eachMessage: async ({ message }) => {
             seen++;
-            if (message.value?.toString().includes(marker)) counts.poison++;
-            else counts.other++;
+            if (message.value?.toString().includes(marker)) {
+              const h = (name: string) => message.headers?.[name]?.toString() ?? '?';
+              originals.add(`${h(DLQ_HEADERS.originalTopic)}/${h(DLQ_HEADERS.originalPartition)}/${h(DLQ_HEADERS.originalOffset)}`);
+              counts.poisonEntries++;
+              counts.poison = originals.size;
+            } else counts.other++;
             if (seen >= total) resolve();
           },
         });
