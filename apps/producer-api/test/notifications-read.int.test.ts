@@ -3,6 +3,7 @@
  * recorded — channel, status, attempts — scoped to the caller's tenant.
  */
 import pino from 'pino';
+import { generateKey } from '@medlives/crypto';
 import { parseConfig } from '@medlives/runtime';
 import { sampleData, waitFor } from '@medlives/testkit';
 import { createApp as createNotificationApp } from '../../notification/src/app';
@@ -13,10 +14,11 @@ describe('notifications read route', () => {
   let api: ApiHarness;
   let worker: ReturnType<typeof createNotificationApp>;
   beforeAll(async () => {
-    api = await startApi();
+    const keys = `k1:${generateKey()}`;
+    api = await startApi({ ENCRYPTION_KEYS: keys });
     const mongoUrl = process.env.MONGO_URL!.replace(/\/?$/, '') + `/${api.dbName}`;
     worker = createNotificationApp(
-      parseConfig(NotificationEnv, { KAFKA_BROKERS: process.env.KAFKA_BROKERS, MONGO_URL: mongoUrl, TOPIC_PREFIX: api.topology.prefix, PORT: '0', LOG_LEVEL: 'silent', NOTIFY_EMAIL_PROVIDER: 'none' }),
+      parseConfig(NotificationEnv, { KAFKA_BROKERS: process.env.KAFKA_BROKERS, MONGO_URL: mongoUrl, TOPIC_PREFIX: api.topology.prefix, PORT: '0', LOG_LEVEL: 'silent', NOTIFY_EMAIL_PROVIDER: 'none', ENCRYPTION_KEYS: keys }),
       { logger: pino({ level: 'silent' }) },
     );
     await worker.start();
