@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import mongoose from 'mongoose';
+import { generateKey } from '@medlives/crypto';
 import { parseConfig } from '@medlives/runtime';
 import { isolatedTopology, publish, randomName, sampleEvent, waitFor } from '@medlives/testkit';
 import { createApp } from '../apps/notification/src/app';
@@ -96,6 +97,7 @@ export async function runNotificationBench(): Promise<Record<string, unknown>> {
       NOTIFY_PUSH_PROVIDER: 'webhook',
       NOTIFY_PUSH_WEBHOOK_URL: provider.url,
       NOTIFY_EMAIL_PROVIDER: 'none',
+      ENCRYPTION_KEYS: `bench:${generateKey()}`,
       ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('NOTIFY_') || k.startsWith('BATCH_'))),
     });
     const app = createApp(config, { registry, logger: pino({ level: 'error' }) });

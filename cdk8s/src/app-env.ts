@@ -18,7 +18,10 @@ export const SECRET_KEYS = { mongoUri: 'uri', apiKeys: 'api-keys', encryptionKey
  * API opens it for the owning tenant (and seals the events it keeps for Idempotency-Key retries).
  */
 export function needsEncryptionKey(d: DeployableSpec): boolean {
-  return d.kind === 'http-api' || (d.group?.topics.includes(TOPICS.healthRecordEvents) ?? false);
+  // care-records seals health records; notification-service seals recipients, message texts and
+  // the care events it keeps (appointment / prescription events carry patient contacts).
+  const sealing = [TOPICS.healthRecordEvents, TOPICS.appointmentEvents, TOPICS.prescriptionEvents];
+  return d.kind === 'http-api' || (d.group?.topics.some((t) => sealing.includes(t)) ?? false);
 }
 
 function fromSecret(name: string, secretName: string, key: string): EnvVar {

@@ -160,6 +160,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     MONGO_SERVER_SELECTION_TIMEOUT_MS: '3000',
     SHUTDOWN_TIMEOUT_MS: '15000',
   };
+  // notification-service seals what it stores: a key generated for this run.
+  const encryptionKeys = `chaos:${randomBytes(32).toString('base64')}`;
   const supervisor = new Supervisor((app) =>
     app === 'producer-api'
       ? { ...common, PORT: String(apiPort), KAFKA_BROKERS: proxy.address, API_KEYS: Object.entries(keys).map(([t, k]) => `${t}:${k}`).join(','), RATE_LIMIT_PER_SECOND: '5000', RATE_LIMIT_BURST: '10000' }
@@ -168,7 +170,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
           PORT: '0',
           KAFKA_BROKERS: infra.brokers,
           ...(app === 'notification'
-            ? { NOTIFY_SMS_PROVIDER: 'webhook', NOTIFY_SMS_WEBHOOK_URL: provider.url, NOTIFY_PUSH_PROVIDER: 'webhook', NOTIFY_PUSH_WEBHOOK_URL: provider.url, NOTIFY_EMAIL_PROVIDER: 'none', NOTIFY_RETRY_BASE_MS: '500' }
+            ? { NOTIFY_SMS_PROVIDER: 'webhook', NOTIFY_SMS_WEBHOOK_URL: provider.url, NOTIFY_PUSH_PROVIDER: 'webhook', NOTIFY_PUSH_WEBHOOK_URL: provider.url, NOTIFY_EMAIL_PROVIDER: 'none', NOTIFY_RETRY_BASE_MS: '500', ENCRYPTION_KEYS: encryptionKeys }
             : {}),
         },
     join(infra.settings.stateDir, 'logs'),

@@ -1,5 +1,6 @@
 import type { Message } from 'kafkajs';
 import { type ConsumerApp, type ConsumerAppOptions, type DecodeFn, type OpenedSink, consumerMetrics, createConsumerApp, deadLetter, decodeEnvelope } from '@medlives/consumer';
+import { requireKeyring } from '@medlives/crypto';
 import { connectMongoFrom } from '@medlives/mongo';
 import { CONSUMER_GROUPS, resolveGroupId, resolveTopicName } from '@medlives/topology';
 import { type Channel, type NotificationConfig, parseOptOuts } from './config';
@@ -30,6 +31,8 @@ const decode: DecodeFn<NotificationInput> = (message, origin) => {
 /** The notification worker: events → delivery outbox (MongoDB) → SMS / email / push providers. */
 export function createApp(config: NotificationConfig, deps: AppDeps = {}): App {
   let dispatcher: Dispatcher | undefined;
+  // Recipients, message texts and source records are sealed at rest: without keys, no start.
+  const keyring = requireKeyring(config);
   const app = createConsumerApp<NotificationInput, NotificationConfig>({
     group: GROUP,
     config,
@@ -37,8 +40,8 @@ export function createApp(config: NotificationConfig, deps: AppDeps = {}): App {
     ...deps,
     async openSink({ registry, logger, kafka }): Promise<OpenedSink<NotificationInput>> {
       const mongo = await connectMongoFrom(config);
-      const store = new NotificationStore(mongo.conn);
-      await store.ensureIndexes(mongo.dialect, mongo.server);
+      const store = new NotificationStore(mongo.conn, keyring, mongo.dialect);
+      await store.ensureIndexes(mongo.server);
       const providers = createProviders(config, logger);
       const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
       await producer.connect();
@@ -80,7 +83,7 @@ export function createApp(config: NotificationConfig, deps: AppDeps = {}): App {
           await producer.disconnect().catch(() => undefined);
           await mongo.close();
         },
-        describe: { dialect: mongo.dialect.name, providers: Object.fromEntries([...providers].map(([c, p]) => [c, p.kind])) },
+        describe: { dialect: mongo.dialect.name, dueLookup: store.dueMarkers ? 'marker collection' : 'nextAttemptAt index', keyId: keyring.currentId, providers: Object.fromEntries([...providers].map(([c, p]) => [c, p.kind])) },
       };
     },
   });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConsumerEnv } from '@medlives/consumer';
+import { EncryptionEnv } from '@medlives/crypto';
 import { MongoAppEnv } from '@medlives/mongo';
 
 const CHANNELS = ['sms', 'email', 'push'] as const;
@@ -35,12 +36,15 @@ const tenantRoutesJson = z
 
 /**
  * Environment of the notification worker; main.ts parses it once (STYLE habit 2). Secrets
- * (SMTP_PASSWORD, *_WEBHOOK_TOKEN) come from the environment only — in clusters from a Secret.
+ * (SMTP_PASSWORD, *_WEBHOOK_TOKEN, ENCRYPTION_KEYS) come from the environment only — in clusters
+ * from a Secret.
  */
 export const NotificationEnv = z
   .object({
     ...ConsumerEnv.shape,
     ...MongoAppEnv.shape,
+    /** Keys sealing recipients, texts and source records at rest (required; see @medlives/crypto). */
+    ...EncryptionEnv.shape,
     /** Provider per channel: `console` logs (npm run dev), `none` disables the channel. */
     NOTIFY_SMS_PROVIDER: z.enum(['webhook', 'console', 'none']).default('console'),
     NOTIFY_PUSH_PROVIDER: z.enum(['webhook', 'console', 'none']).default('console'),
@@ -72,6 +76,8 @@ export const NotificationEnv = z
     NOTIFY_SWEEP_MS: positiveInt.default(5_000),
   })
   .superRefine((c, ctx) => {
+    // This service stores patients' and customers' contacts and message texts: sealed, so keys are required.
+    if (!c.ENCRYPTION_KEYS) ctx.addIssue({ code: 'custom', path: ['ENCRYPTION_KEYS'], message: 'required: kid:base64key[,kid:base64key...] (32-byte keys)' });
     if (c.NOTIFY_SMS_PROVIDER === 'webhook' && !c.NOTIFY_SMS_WEBHOOK_URL) ctx.addIssue({ code: 'custom', path: ['NOTIFY_SMS_WEBHOOK_URL'], message: 'required when NOTIFY_SMS_PROVIDER=webhook' });
     if (c.NOTIFY_PUSH_PROVIDER === 'webhook' && !c.NOTIFY_PUSH_WEBHOOK_URL) ctx.addIssue({ code: 'custom', path: ['NOTIFY_PUSH_WEBHOOK_URL'], message: 'required when NOTIFY_PUSH_PROVIDER=webhook' });
     if (c.SMTP_USER && !c.SMTP_PASSWORD) ctx.addIssue({ code: 'custom', path: ['SMTP_PASSWORD'], message: 'required when SMTP_USER is set' });

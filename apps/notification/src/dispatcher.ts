@@ -6,7 +6,7 @@ import type { Channel } from './config';
 import type { OutgoingMessage, Provider } from './channels';
 import type { NotificationMetrics } from './metrics';
 import type { DeliveryDoc } from './store/collections';
-import type { NotificationStore } from './store/outbox';
+import type { Claim, ClaimRequest, NotificationStore, Settlement } from './store/outbox';
 
 export interface DispatcherOptions {
   readonly store: NotificationStore;
@@ -46,6 +46,12 @@ const SWEEP_LIMIT = 2_000;
  * MongoDB and on FerretDB, which has no atomic findAndModify). Whoever inserts it sends; a
  * claim that is still there with no outcome after its lease means the sender died between
  * sending and recording, and the delivery becomes `unknown` instead of being sent again.
+ *
+ * Each attempt runs on its own (a stalled call holds one slot of its channel), but its database
+ * commands are coalesced: the claims of every attempt starting in the same tick go in one insert,
+ * the outcomes that arrive while the previous write is in flight go in the next bulk update. On
+ * FerretDB, where every command costs a SQLite transaction, that is what lets one instance keep
+ * hundreds of provider calls per second in flight.
  */
 export class Dispatcher {
   private readonly lanes = new Map<Channel, Lane>();
@@ -62,12 +68,19 @@ export class Dispatcher {
   private running = false;
   /** Aborts provider calls still hanging when the shutdown budget is spent. */
   private readonly halt = new AbortController();
+  private readonly claims: Coalescer<ClaimRequest, Claim>;
+  private readonly outcomes: Coalescer<Settlement, undefined>;
 
   constructor(private readonly options: DispatcherOptions) {
     for (const [channel, provider] of options.providers) this.lanes.set(channel, { provider, queue: [], active: 0 });
     this.leaseMs = options.sendTimeoutMs + RECORD_MARGIN_MS;
     this.maxQueued = options.maxQueued ?? 5_000;
     this.log = options.logger.child({ component: 'dispatcher' });
+    this.claims = new Coalescer((items) => options.store.claimMany(items, this.owner, this.leaseMs));
+    this.outcomes = new Coalescer(async (items) => {
+      await options.store.settleMany(items);
+      return items.map(() => undefined);
+    });
   }
 
   start(): void {
@@ -136,9 +149,9 @@ export class Dispatcher {
 
   /** One attempt of one delivery; resolves true when a retry was scheduled in memory. */
   private async attempt(lane: Lane, doc: DeliveryDoc): Promise<boolean> {
-    const { store, metrics } = this.options;
+    const { metrics } = this.options;
     const attempt = doc.attempts + 1;
-    const claim = await store.claim(doc._id, attempt, this.owner, this.leaseMs);
+    const claim = await this.claims.submit({ delivery: doc._id, attempt });
     if (!claim.ok) {
       if (claim.expired) await this.markUnknown(doc, attempt);
       return false;
@@ -195,7 +208,7 @@ export class Dispatcher {
   private async record(doc: DeliveryDoc, set: Partial<DeliveryDoc>, settled: boolean): Promise<void> {
     for (let i = 1; ; i++) {
       try {
-        await this.options.store.settle(doc._id, doc.attempts, set, settled);
+        await this.outcomes.submit({ id: doc._id, expectAttempts: doc.attempts, set, settled });
         return;
       } catch (error) {
         if (i >= 5) throw error;
@@ -227,7 +240,9 @@ export class Dispatcher {
     if (this.sweeping || !this.running) return;
     this.sweeping = true;
     try {
-      const rows = await this.options.store.due(new Date(Date.now() - this.options.sweepMs), SWEEP_LIMIT);
+      const rows = await this.options.store.dueRows(new Date(Date.now() - this.options.sweepMs), SWEEP_LIMIT, (id) => this.known.has(id), (id, error) =>
+        this.log.error({ err: error, deliveryId: id }, 'owed delivery cannot be opened (altered, or sealed under a key no longer configured); left owed'),
+      );
       for (const row of rows) {
         if (this.known.has(row._id)) continue;
         if (row.status === 'pending') this.push(row);
@@ -262,4 +277,39 @@ function message(doc: DeliveryDoc): OutgoingMessage {
 function isStoreError(error: unknown): boolean {
   const ctx = (error as { context?: { provider?: boolean } }).context;
   return error instanceof Error && error.name === 'AppError' && !ctx?.provider;
+}
+
+/**
+ * Gathers the calls made while the previous run is in flight (or in the same tick) into one run
+ * of `run`, one run at a time. Each caller gets its own item's result or the run's error.
+ */
+class Coalescer<I, O> {
+  private queue: Array<{ item: I; resolve: (o: O) => void; reject: (e: unknown) => void }> = [];
+  private running = false;
+
+  constructor(private readonly run: (items: I[]) => Promise<O[]>) {}
+
+  submit(item: I): Promise<O> {
+    return new Promise<O>((resolve, reject) => {
+      this.queue.push({ item, resolve, reject });
+      if (!this.running) {
+        this.running = true;
+        setImmediate(() => void this.drain());
+      }
+    });
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch = this.queue;
+      this.queue = [];
+      try {
+        const out = await this.run(batch.map((b) => b.item));
+        batch.forEach((b, i) => b.resolve(out[i]!));
+      } catch (error) {
+        for (const b of batch) b.reject(error);
+      }
+    }
+    this.running = false;
+  }
 }

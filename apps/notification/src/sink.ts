@@ -32,27 +32,31 @@ export function createNotificationSink(options: NotificationSinkOptions): Sink<N
   const { store, dispatcher, metrics } = options;
   return {
     /**
-     * A one-by-one group hands over one event at a time; a larger batch (BATCH_MAX_EVENTS with
-     * no wait: only what was already fetched) is planned and stored in one insert.
+     * The group hands over what was already fetched, without waiting for more (topology: no
+     * wait); the batch is planned and stored in one insert, its contacts in one write.
      */
     async write(events) {
-      const contacts = new Map<string, Contact>();
-      const saves: Array<Promise<void>> = [];
+      // Contacts learnt in this batch (order.created: kept if new; order.updated: merged), and
+      // the ones other events need looked up: one insert, one bulk replace, one lookup per batch.
+      const inBatch = new Map<string, Contact>();
+      const created = new Map<string, Contact>();
+      const changed = new Map<string, Contact>();
       for (const { value } of events) {
         const contact = contactOf(value.envelope);
         const orderId = (value.envelope.data as { orderId?: string }).orderId;
         if (!contact || !orderId) continue;
         const key = `${value.envelope.tenantCode}:${orderId}`;
-        contacts.set(key, { ...contacts.get(key), ...contact });
-        saves.push(store.saveContact(value.envelope.tenantCode, orderId, contact));
+        inBatch.set(key, { ...inBatch.get(key), ...contact });
+        const into = value.envelope.eventType === 'order.created' ? created : changed;
+        into.set(key, { ...into.get(key), ...contact });
       }
-      const lookups = events.map(async ({ value: { envelope } }) => {
-        const own = contactOf(envelope);
-        const orderId = orderIdNeedingContact(envelope);
-        if (own || !orderId) return own;
-        return contacts.get(`${envelope.tenantCode}:${orderId}`) ?? store.findContact(envelope.tenantCode, orderId);
+      const wanted = events.map(({ value: { envelope } }) => {
+        const orderId = contactOf(envelope) ? undefined : orderIdNeedingContact(envelope);
+        return orderId ? `${envelope.tenantCode}:${orderId}` : undefined;
       });
-      const [known] = await Promise.all([Promise.all(lookups), Promise.all(saves)]);
+      const missing = wanted.filter((k): k is string => k !== undefined && !inBatch.has(k));
+      const [stored] = await Promise.all([store.findContacts(missing), store.saveContacts(created, changed)]);
+      const known = events.map(({ value: { envelope } }, i) => contactOf(envelope) ?? (wanted[i] ? (inBatch.get(wanted[i]) ?? stored.get(wanted[i])) : undefined));
       const now = new Date();
       const docs = events.flatMap((event, i) => deliveryDocs(event, known[i], options, now));
       const inserted = await store.insertDeliveries(docs);

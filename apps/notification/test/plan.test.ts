@@ -1,4 +1,5 @@
 import { sampleEvent } from '@medlives/testkit';
+import { generateKey } from '@medlives/crypto';
 import { ALL_CHANNELS, NotificationEnv, parseOptOuts, recipientKey } from '../src/config';
 import { planNotifications } from '../src/domain/plan';
 import { TEMPLATES } from '../src/domain/templates';
@@ -59,13 +60,18 @@ describe('planning notifications', () => {
 });
 
 describe('notification config', () => {
-  const base = { NOTIFY_SMS_PROVIDER: 'webhook' };
+  const keys = { ENCRYPTION_KEYS: `t:${generateKey()}` };
+  const base = { NOTIFY_SMS_PROVIDER: 'webhook', ...keys };
   it('when keys are wrong, then every bad key is reported', () => {
     const r = NotificationEnv.safeParse({ ...base, NOTIFY_OPT_OUTS: 'fax:123', SMTP_USER: 'u' });
     expect(r.error!.issues.map((i) => i.path.join('.')).sort()).toEqual(['NOTIFY_OPT_OUTS', 'NOTIFY_SMS_WEBHOOK_URL', 'SMTP_PASSWORD']);
-    const routes = NotificationEnv.safeParse({ NOTIFY_TENANT_ROUTES: '{"x":{"email":"nope"}}' });
+    const routes = NotificationEnv.safeParse({ NOTIFY_TENANT_ROUTES: '{"x":{"email":"nope"}}', ...keys });
     expect(routes.error!.issues.map((i) => i.path.join('.'))).toEqual(['NOTIFY_TENANT_ROUTES']);
-    expect(NotificationEnv.parse({}).NOTIFY_TENANT_ROUTES).toEqual({});
+    expect(NotificationEnv.parse(keys).NOTIFY_TENANT_ROUTES).toEqual({});
+  });
+  it('when ENCRYPTION_KEYS is missing or malformed, then the config names it (the store seals recipients and texts)', () => {
+    expect(NotificationEnv.safeParse({}).error!.issues.map((i) => i.path.join('.'))).toEqual(['ENCRYPTION_KEYS']);
+    expect(NotificationEnv.safeParse({ ENCRYPTION_KEYS: 'k1:short' }).error!.issues.map((i) => i.path.join('.'))).toContain('ENCRYPTION_KEYS');
   });
   it('normalises recipients for opt-outs', () => {
     expect(recipientKey('sms', '+44 (20) 7946-0000')).toBe('sms:+442079460000');

@@ -155,7 +155,7 @@ export function createApp(config: ApiConfig, options: { logger?: Logger; registr
   for (const route of WRITE_ROUTES) api[route.method](route.path, writeHandler(route, deps));
   api.use(orderReadRoutes(connection, config.ORDER_WAIT_MAX_MS));
   const lowStock = config.WRITE_MODE === 'direct' ? undefined : lowStockAlert((event) => publisher.publish(event), config.TOPIC_PREFIX, logger);
-  api.use(notificationReadRoutes(connection));
+  api.use(notificationReadRoutes(connection, keyring));
   api.use(careReadRoutes(connection, keyring));
   api.use(auditReadRoutes(connection));
   api.use(deliveryReadRoutes(connection, positions, feed, { heartbeatMs: config.SSE_HEARTBEAT_MS, maxStreamMs: config.SSE_MAX_STREAM_MS }));

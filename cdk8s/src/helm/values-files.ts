@@ -21,7 +21,7 @@ const DOCS: Readonly<Record<string, string>> = {
     'Names of Secrets you create before installing (see README). The chart only creates secrets.mongoUri in the dev profile, pointing at the in-cluster MongoDB.',
   'secrets.mongoUri': 'Secret with key `uri`: the MongoDB connection string (MONGO_URL).',
   'secrets.apiKeys': 'Secret with key `api-keys`: `tenantCode:key,...,admin:key`, mounted as API_KEYS_FILE for the producer API.',
-  'secrets.encryptionKey': 'Secret with key `encryption-keys`: ENCRYPTION_KEYS (`kid:base64key[,kid:base64key...]`, the first seals new data) for care-records and the producer API.',
+  'secrets.encryptionKey': 'Secret with key `encryption-keys`: ENCRYPTION_KEYS (`kid:base64key[,kid:base64key...]`, the first seals new data) for care-records, notification-service and the producer API.',
   producerApi: 'The producer API Deployment.',
   workers:
     'One KEDA-scaled Deployment per consumer group. maxReplicas must not exceed the partitions of the group\'s topics; minReplicas stays >= 1 so the group is never stranded at zero.',

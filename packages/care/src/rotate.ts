@@ -31,6 +31,11 @@ export interface RotateOptions {
   readonly onProgress?: (p: RotationProgress) => void;
   /** Report what would be re-sealed without writing. */
   readonly dryRun?: boolean;
+  /**
+   * Collections holding a `sealed` value under `aadOf(collection, _id)`. @default SEALED_COLLECTIONS
+   * (the ops CLI adds notification-service's deliveries and contacts).
+   */
+  readonly collections?: readonly string[];
 }
 
 /**
@@ -46,9 +51,10 @@ export async function rotateKeys(conn: Connection, keyring: Keyring, options: Ro
   const byCollection: RotationResult['byCollection'] = {};
   let skipped = 0;
   let resealed = 0;
-  for (const collection of SEALED_COLLECTIONS) {
+  for (const collection of options.collections ?? SEALED_COLLECTIONS) {
     const coll = conn.collection<CareDoc>(collection);
-    const filter = { 'sealed.kid': { $ne: keyring.currentId } };
+    // `$exists`: rows that never held a sealed value (notification rows from before sealing) are not this pass's.
+    const filter = { sealed: { $exists: true }, 'sealed.kid': { $ne: keyring.currentId } };
     let total: number;
     try {
       total = await coll.countDocuments(filter);

@@ -1,3 +1,4 @@
+import type { Sealed } from '@medlives/crypto';
 import type { Channel } from '../config';
 
 /** The delivery record: one per event and channel, also the outbox the dispatcher drains. */
@@ -6,6 +7,20 @@ export const DELIVERIES_COLLECTION = 'notification_deliveries';
 export const CLAIMS_COLLECTION = 'notification_claims';
 /** The customer of each order, from order.created / order.updated. */
 export const CONTACTS_COLLECTION = 'notification_contacts';
+/**
+ * FerretDB only: one marker per delivery the outbox still owes work on (`_id` = delivery id),
+ * removed when the delivery settles. FerretDB v1 plans no query on the `nextAttemptAt` index, so
+ * the sweep reads this small collection instead of decoding every delivery ever made.
+ */
+export const DUE_COLLECTION = 'notification_due';
+/** Collections holding a `sealed` value under `aadOf(collection, _id)` (key rotation re-seals them). */
+export const NOTIFICATION_SEALED_COLLECTIONS = [DELIVERIES_COLLECTION, CONTACTS_COLLECTION] as const;
+
+/**
+ * What binds a sealed value to its record; the same spelling as @medlives/care's `aadOf`, so
+ * `medlives keys rotate` re-seals these collections with the care ones.
+ */
+export const aadOf = (collection: string, id: string) => `medlives:${collection}:${id}`;
 
 /**
  * pending: owed (first try or a retry at `nextAttemptAt`); sent: the provider accepted it;
@@ -26,6 +41,15 @@ export interface SourceRecord {
   readonly headers: Record<string, string>;
 }
 
+/** The fields of a delivery that may carry patient or customer data: sealed at rest. */
+export interface DeliverySecret {
+  recipient: string | null;
+  subject: string;
+  body: string;
+  source: SourceRecord;
+}
+
+/** A delivery as the process handles it (in clear). In the database see `StoredDelivery`. */
 export interface DeliveryDoc {
   /** `<eventId>:<channel>`, the provider's idempotency key. */
   _id: string;
@@ -54,6 +78,12 @@ export interface DeliveryDoc {
   source: SourceRecord;
 }
 
+/**
+ * A delivery as stored: recipient, subject, body and the source record sealed together
+ * (AES-256-GCM, `sealed`); rows written before sealing may still carry them in clear.
+ */
+export type StoredDelivery = Omit<DeliveryDoc, keyof DeliverySecret> & Partial<DeliverySecret> & { sealed?: Sealed };
+
 export interface ClaimDoc {
   /** `<deliveryId>#<attempt>` */
   _id: string;
@@ -66,10 +96,16 @@ export interface ClaimDoc {
 export interface ContactDoc {
   /** `<tenantCode>:<orderId>` */
   _id: string;
-  name?: string;
-  phone?: string;
-  email?: string;
+  /** The Contact (name, phone, email) as sealed JSON. */
+  sealed: Sealed;
   updatedAt: Date;
+}
+
+export interface DueDoc {
+  /** The delivery id. */
+  _id: string;
+  /** The delivery's nextAttemptAt. */
+  at: Date;
 }
 
 export const deliveryId = (eventId: string, channel: Channel) => `${eventId}:${channel}`;

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import type { Connection } from 'mongoose';
 import { z } from 'zod';
+import type { Keyring } from '@medlives/crypto';
 import { Id, toFieldIssues } from '@medlives/events';
 // The notification worker owns the delivery records; this route only reads them.
 import { MAX_NOTIFICATIONS, findNotifications } from '../../../notification/src/store/read-model';
@@ -12,7 +13,7 @@ const NotificationsQuery = z
   .refine((q) => (q.orderId === undefined) !== (q.patientId === undefined), { message: 'give exactly one of orderId, patientId', path: ['orderId'] });
 
 /** `GET /notifications?orderId=|patientId=`: what was sent, when, on which channel, with which outcome. */
-export function notificationReadRoutes(connection: Connection): Router {
+export function notificationReadRoutes(connection: Connection, keyring: Keyring | undefined): Router {
   const router = Router();
   router.get('/notifications', async (req, res) => {
     const parsed = NotificationsQuery.safeParse(req.query);
@@ -24,7 +25,9 @@ export function notificationReadRoutes(connection: Connection): Router {
       throw new HttpError(403, 'FORBIDDEN', `this key cannot read tenant ${tenantCode}`);
     }
     const subject = orderId ? { orderId } : { patientId: patientId! };
-    const items = await findNotifications(connection, readScope(principal), subject, tenantCode);
+    // Recipients and subjects are sealed at rest (notification-service); this API opens them for the reader in scope.
+    if (!keyring) throw new HttpError(503, 'CONFIG_INVALID', 'notifications cannot be read: ENCRYPTION_KEYS is not configured on this API', undefined, { 'Retry-After': '30' });
+    const items = await findNotifications(connection, keyring, readScope(principal), subject, tenantCode);
     res.json({ items });
   });
   return router;
@@ -43,6 +46,7 @@ const notification = {
     patientId: { type: 'string' },
     recipient: { type: ['string', 'null'] },
     subject: { type: 'string' },
+    error: { type: 'string', description: 'set when the record\'s sealed recipient and subject could not be opened (altered, or sealed under a key this API does not have); they are then absent' },
     status: { enum: ['pending', 'sent', 'failed', 'unknown', 'skipped'] },
     reason: { type: 'string', description: 'skipped: opted_out | no_recipient; unknown: why' },
     attempts: { type: 'integer' },
