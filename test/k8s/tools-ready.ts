@@ -59,7 +59,7 @@ export async function waitForTools(tools: readonly string[], timeoutMs = TOOLS_W
     // "building" with the lock free: the build was killed before it could say how it ended.
     throw new Error(`scripts/k8s/tools.sh did not build ${absent.join(', ')}: ${status.startsWith('building') ? 'interrupted' : status}. Fix it, or run \`bash scripts/k8s/tools.sh\` and look at its output.`);
   }
-  throw new Error(`Kubernetes tools missing from ${BIN}: ${absent.join(', ')}. Build them once with \`bash scripts/k8s/tools.sh\` (about 35 CPU-minutes cold; CI starts it in the background).`);
+  throw new Error(`Kubernetes tools missing from ${BIN}: ${absent.join(', ')}. Build them once with \`bash scripts/k8s/tools.sh\` (about an hour of CPU cold, cached afterwards; CI starts it in the background).`);
 }
 
 function readStatus(): string {
