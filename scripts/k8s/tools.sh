@@ -37,11 +37,12 @@ times_file=${bin%/bin}/tools-times.tsv
 step() {
   local label=$1 c0 w0=$SECONDS c1; shift
   cpu; c0=$cpu_s
-  "$@"
+  local rc=0; "$@" || rc=$? # the step's status is returned below (callers may use `step … || …`)
   cpu; c1=$cpu_s
   local d=$(awk "BEGIN { printf \"%.0f\", $c1 - $c0 }") load; load=$(cut -d' ' -f1-3 /proc/loadavg)
   printf '%s\t%s\t%d\t%s\t%s\n' "$(date -u +%FT%TZ)" "$label" $((SECONDS - w0)) "$d" "$load" >> "$times_file"
-  echo "tools.sh: $label: $((SECONDS - w0)) s wall, $d s CPU (user+sys), load $load"
+  echo "tools.sh: $label: $((SECONDS - w0)) s wall, $d s CPU (user+sys), load $load${rc:+$( ((rc)) && echo ", FAILED (exit $rc)")}"
+  return "$rc"
 }
 
 # build NAME STAMP CMD... : CMD must write "$out"; skipped when $bin/NAME exists with the same STAMP.
