@@ -8,6 +8,8 @@ const roots = ['<rootDir>/packages', '<rootDir>/apps', '<rootDir>/cdk8s', '<root
 
 module.exports = {
   reporters: ['default', '<rootDir>/test/summary-reporter.js'],
+  // Suites that need scripts/k8s/tools.sh's binaries run last (CI builds them in the background).
+  testSequencer: '<rootDir>/test/sequencer.js',
   projects: [
     {
       displayName: 'unit',

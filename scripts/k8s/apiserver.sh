@@ -70,7 +70,9 @@ up() {
   wait_for kube-apiserver 90 "$bin/kubectl" get --raw /readyz
   # Strimzi's Kafka CRD exceeds the 256 KiB last-applied annotation: server-side apply only.
   "$bin/kubectl" apply --server-side --force-conflicts -R -f "$shared/crds" | sed 's/^/  /'
-  "$bin/kubectl" wait --for condition=Established --timeout 60s crd --all >/dev/null
+  # A CRD applied a moment ago may have no status.conditions yet, and `kubectl wait` then fails at
+  # once (".status.conditions accessor error") instead of waiting: retry until all are Established.
+  wait_for kube-apiserver 60 "$bin/kubectl" wait --for condition=Established --timeout 2s crd --all
   echo "kube-apiserver ready on https://127.0.0.1:$API_PORT; $("$bin/kubectl" get crd --no-headers | wc -l) CRDs established"
   echo "  eval \"\$($0 env)\""
 }

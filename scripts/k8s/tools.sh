@@ -8,8 +8,17 @@ HELM_VERSION=v3.22.0
 # KEDA operator for the lag-scaling check (test/k8s/keda.int.test.ts); matches ../shared/crds/keda-*.
 KEDA_VERSION=v2.20.2
 
-command -v go >/dev/null || { echo "tools.sh: Go >= 1.26 is needed to build kube-apiserver/kubectl/etcd/helm/tilt/keda-operator (https://go.dev/dl/)" >&2; exit 1; }
 mkdir -p "$bin/.stamps"
+# One build at a time: the lock is held for the whole run, and .tools.status says building / ok /
+# failed. Tests that need the tools (test/k8s/tools-ready.ts) wait while the lock is held, so CI can
+# run this in the background (.ci/run) and the Kubernetes suites, which jest runs last, pick up
+# the binaries when they land, or fail naming this script and its log.
+exec 9>"$bin/.tools.lock"
+flock 9
+status=$bin/.tools.status
+echo "building ${TOOLS_LOG:+(log: $TOOLS_LOG)}" > "$status"
+trap 'rc=$?; rm -f "${cpu_tmp:-}" "${cpu_tmp:-}.s"; if [[ $rc == 0 ]]; then echo ok > "$status"; else echo "failed (exit $rc) ${TOOLS_LOG:+see $TOOLS_LOG}" > "$status"; fi' EXIT
+command -v go >/dev/null || { echo "tools.sh: Go >= 1.26 is needed to build kube-apiserver/kubectl/etcd/helm/tilt/keda-operator (https://go.dev/dl/)" >&2; exit 1; }
 
 k8s=$(sed -n 's/^require k8s.io\/kubernetes \(v[^ ]*\).*/\1/p' "$here/go/kube/go.mod")
 minor=${k8s#v1.}; minor=${minor%%.*}
@@ -17,6 +26,24 @@ kver="-X k8s.io/component-base/version.gitVersion=$k8s -X k8s.io/client-go/pkg/v
  -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/client-go/pkg/version.gitMajor=1
  -X k8s.io/component-base/version.gitMinor=$minor -X k8s.io/client-go/pkg/version.gitMinor=$minor
  -X k8s.io/component-base/version.gitTreeState=clean -X k8s.io/client-go/pkg/version.gitTreeState=clean"
+
+# CPU accounting: `times` reports the user and system CPU of the finished children of this shell.
+# step LABEL CMD...: runs CMD and prints (and appends to $MEDLIVES_CACHE/tools-times.tsv) its wall
+# and CPU seconds. Module downloads are a separate step (fetch: network) from compiling (build).
+cpu_tmp=$(mktemp)
+# `times` must run in this shell (a $(...) subshell has its own, empty, children totals).
+cpu() { times >"$cpu_tmp"; sed -n 2p "$cpu_tmp" | awk '{ t = 0; for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); t += a[1] * 60 + a[2] } printf "%.1f", t }' >"$cpu_tmp.s"; cpu_s=$(<"$cpu_tmp.s"); }
+times_file=${bin%/bin}/tools-times.tsv
+step() {
+  local label=$1 c0 w0=$SECONDS c1; shift
+  cpu; c0=$cpu_s
+  local rc=0; "$@" || rc=$? # the step's status is returned below (callers may use `step … || …`)
+  cpu; c1=$cpu_s
+  local d=$(awk "BEGIN { printf \"%.0f\", $c1 - $c0 }") load; load=$(cut -d' ' -f1-3 /proc/loadavg)
+  printf '%s\t%s\t%d\t%s\t%s\n' "$(date -u +%FT%TZ)" "$label" $((SECONDS - w0)) "$d" "$load" >> "$times_file"
+  echo "tools.sh: $label: $((SECONDS - w0)) s wall, $d s CPU (user+sys), load $load${rc:+$( ((rc)) && echo ", FAILED (exit $rc)")}"
+  return "$rc"
+}
 
 # build NAME STAMP CMD... : CMD must write "$out"; skipped when $bin/NAME exists with the same STAMP.
 build() {
@@ -30,14 +57,18 @@ build() {
   echo "$name: built in $((SECONDS - t0))s ($stamp)"
 }
 modbuild() { # modbuild DIR PKG [LDFLAGS]: build PKG with the pins of go/DIR/go.mod
-  (cd "$here/go/$1" && go build -mod=readonly -trimpath -ldflags="-s -w ${3:-}" -o "$out" "$2")
+  step "$name fetch" bash -c 'cd "$1" && go list -mod=readonly -deps "$2" >/dev/null' _ "$here/go/$1" "$2"
+  step "$name build" bash -c 'cd "$1" && go build -mod=readonly -trimpath -ldflags="-s -w $3" -o "$4" "$2"' _ "$here/go/$1" "$2" "${3:-}" "$out"
 }
 helmbuild() { # go install keeps helm's own pins; GOBIN is a temp dir so only a finished binary lands in $bin
   local d minor v=helm.sh/helm/v3; d=$(mktemp -d)
   # As helm's Makefile does: the default Kubernetes version (helm template, lint, kubeVersion checks)
   # is that of the client-go it is built with, not the v1.20 fallback compiled into the source.
-  minor=$(sed -n 's/^[[:space:]]*k8s.io\/client-go v0\.\([0-9]*\)\..*/\1/p' "$(go mod download -json "$v@$HELM_VERSION" | jq -r .GoMod)")
-  GOBIN=$d go install -trimpath -ldflags="-s -w -X $v/internal/version.version=$HELM_VERSION \
+  local j; j=$(go mod download -json "$v@$HELM_VERSION")
+  minor=$(sed -n 's/^[[:space:]]*k8s.io\/client-go v0\.\([0-9]*\)\..*/\1/p' "$(jq -r .GoMod <<<"$j")")
+  # Same module graph as `go install pkg@version` (the module's own go.mod, read-only cache dir).
+  step "helm fetch" bash -c 'cd "$1" && go list -mod=readonly -deps ./cmd/helm >/dev/null' _ "$(jq -r .Dir <<<"$j")"
+  step "helm build" env GOBIN="$d" go install -trimpath -ldflags="-s -w -X $v/internal/version.version=$HELM_VERSION \
     -X $v/pkg/chartutil.k8sVersionMajor=1 -X $v/pkg/chartutil.k8sVersionMinor=$minor \
     -X $v/pkg/lint/rules.k8sVersionMajor=1 -X $v/pkg/lint/rules.k8sVersionMinor=$minor" "$v/cmd/helm@$HELM_VERSION"
   mv "$d/helm" "$out"; rmdir "$d"
@@ -50,12 +81,13 @@ tiltbuild() { # tilt's module zip lacks its web UI (goreleaser builds it), so bu
   work=${bin%/bin}/tilt-src-$ver log=${bin%/bin}/tilt-web.log
   if [[ ! -f $work/pkg/assets/build/index.html ]]; then
     rm -rf "$work" && cp -r "$src" "$work" && chmod -R u+w "$work"
-    (cd "$work/web" && YARN_NPM_REGISTRY_SERVER=https://registry.npmjs.org YARN_ENABLE_IMMUTABLE_INSTALLS=false \
+    step "tilt web UI (yarn install + build)" bash -c 'exec >"$2" 2>&1; cd "$1/web" && YARN_NPM_REGISTRY_SERVER=https://registry.npmjs.org YARN_ENABLE_IMMUTABLE_INSTALLS=false \
       node .yarn/releases/yarn-*.cjs install && CI=false GENERATE_SOURCEMAP=false node .yarn/releases/yarn-*.cjs build \
-      && cp -r build/. ../pkg/assets/build/ && rm -rf node_modules .yarn/cache) >"$log" 2>&1 || { tail -n 30 "$log" >&2; exit 1; }
+      && cp -r build/. ../pkg/assets/build/ && rm -rf node_modules .yarn/cache' _ "$work" "$log" || { tail -n 30 "$log" >&2; exit 1; }
   fi
-  (cd "$work" && go build -mod=readonly -trimpath -o "$out" \
-    -ldflags="-s -w -X main.version=${ver#v} -X main.date=$(jq -r .Time "$(jq -r .Info <<<"$j")")" ./cmd/tilt)
+  step "tilt fetch" bash -c 'cd "$1" && go list -mod=readonly -deps ./cmd/tilt >/dev/null' _ "$work"
+  step "tilt build" bash -c 'cd "$1" && go build -mod=readonly -trimpath -o "$2" -ldflags="$3" ./cmd/tilt' _ "$work" "$out" \
+    "-s -w -X main.version=${ver#v} -X main.date=$(jq -r .Time "$(jq -r .Info <<<"$j")")"
 }
 kedabuild() { # the module's own go.mod (replace directives included) pins its dependencies; build a writable copy
   local src work
@@ -63,8 +95,9 @@ kedabuild() { # the module's own go.mod (replace directives included) pins its d
   src=$(go mod download -json "github.com/kedacore/keda/v2@$KEDA_VERSION" | jq -r .Dir) # verified against sum.golang.org
   work=$(mktemp -d)
   cp -r "$src/." "$work" && chmod -R u+w "$work"
-  (cd "$work" && go build -mod=readonly -trimpath -o "$out" \
-    -ldflags="-s -w -X github.com/kedacore/keda/v2/version.Version=${KEDA_VERSION#v}" ./cmd/operator)
+  step "keda-operator fetch" bash -c 'cd "$1" && go list -mod=readonly -deps ./cmd/operator >/dev/null' _ "$work"
+  step "keda-operator build" bash -c 'cd "$1" && go build -mod=readonly -trimpath -o "$2" -ldflags="$3" ./cmd/operator' _ "$work" "$out" \
+    "-s -w -X github.com/kedacore/keda/v2/version.Version=${KEDA_VERSION#v}"
   rm -rf "$work"
 }
 modstamp() { cat "$here/go/$1/go.mod" "$here/go/$1/go.sum" | sha256sum | cut -c1-12; }

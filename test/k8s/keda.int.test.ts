@@ -23,6 +23,7 @@ import {
   toYamlStream,
   toolEnv,
 } from './local-apiserver';
+import { TOOLS_WAIT_MS, waitForTools } from './tools-ready';
 
 const METRICS_URL = `http://127.0.0.1:${process.env.MEDLIVES_KEDA_METRICS_PORT ?? 18080}/metrics`;
 const timings: string[] = [];
@@ -105,6 +106,9 @@ describe('KEDA on real lag', () => {
   }
 
   const kafkaTriggers = (so: Obj): Trigger[] => (so.spec.triggers as Trigger[]).filter((t) => t.type === 'kafka');
+
+  // CI builds the tools in the background; jest runs this suite last (test/sequencer.js).
+  beforeAll(() => waitForTools(['etcd', 'kube-apiserver', 'kubectl', 'keda-operator']), TOOLS_WAIT_MS);
 
   beforeAll(async () => {
     requireTools(['etcd', 'kube-apiserver', 'kubectl', 'keda-operator']);

@@ -65,7 +65,7 @@ export function requireTools(tools: readonly Tool[] = ALL_TOOLS): void {
   if (missing.length) {
     throw new Error(
       `Kubernetes tools missing from ${BIN}: ${missing.join(', ')}. Build them with scripts/k8s/tools.sh ` +
-        '(about 15 min cold; CI runs it before the tests).',
+        '(cached afterwards; see scripts/k8s/README.md for cold times. CI starts it in the background).',
     );
   }
 }

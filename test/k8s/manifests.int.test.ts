@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import {
+  ALL_TOOLS,
   BIN,
   REPO,
   documents,
@@ -20,6 +21,7 @@ import {
   toYamlStream,
   toolEnv,
 } from './local-apiserver';
+import { TOOLS_WAIT_MS, waitForTools } from './tools-ready';
 
 const NAMESPACE = 'medlives-validate';
 /** k8s/dev and k8s/prod name their namespace (KEDA's bootstrap address depends on it). */
@@ -54,6 +56,9 @@ function firstOfKind(yamlText: string, kind: string): Record<string, unknown> {
 }
 
 describe('Kubernetes manifests on a real kube-apiserver', () => {
+  // CI builds the tools in the background; jest runs this suite last (test/sequencer.js).
+  beforeAll(() => waitForTools(ALL_TOOLS), TOOLS_WAIT_MS);
+
   beforeAll(async () => {
     requireTools();
     const up = await ensureApiServer();

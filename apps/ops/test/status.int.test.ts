@@ -18,6 +18,7 @@ import {
   toYamlStream,
   toolEnv,
 } from '../../../test/k8s/local-apiserver';
+import { TOOLS_WAIT_MS, waitForTools } from '../../../test/k8s/tools-ready';
 
 const KINDS = ['Kafka', 'KafkaNodePool', 'KafkaTopic', 'ScaledObject', 'Deployment'];
 const group = CONSUMER_GROUPS.orderPersistence;
@@ -95,6 +96,9 @@ describe('medlives status', () => {
       .map((l) => l.split(/ {2,}/))
       .find((cells) => cells[0] === kind && cells[1] === name);
   }
+
+  // CI builds the tools in the background; jest runs this suite last (test/sequencer.js).
+  beforeAll(() => waitForTools(['etcd', 'kube-apiserver', 'kubectl']), TOOLS_WAIT_MS);
 
   beforeAll(async () => {
     await ensureApiServer();
