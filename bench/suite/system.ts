@@ -124,12 +124,12 @@ export class CpuProfiler {
     this.last.clear();
     this.labels.clear();
     this.started = Date.now();
-    this.sample();
+    this.sample(true);
     this.timer = setInterval(() => this.sample(), 1_000);
     this.timer.unref();
   }
 
-  private sample(): void {
+  private sample(initial = false): void {
     const self = process.pid;
     const procs = allProcs();
     const children = new Map<number, number[]>();
@@ -148,8 +148,8 @@ export class CpuProfiler {
     for (const p of procs) {
       if (!wanted.has(p.pid)) continue;
       if (!this.first.has(p.pid)) {
-        // a process born during the scenario counts from zero
-        this.first.set(p.pid, this.started && this.last.size ? 0 : p.ticks);
+        // a process already running counts from now; one born during the scenario from zero
+        this.first.set(p.pid, initial ? p.ticks : 0);
         this.labels.set(p.pid, labelOf(cmdline(p.pid), p.pid, self));
       }
       this.last.set(p.pid, p.ticks);
