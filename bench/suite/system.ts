@@ -41,7 +41,8 @@ export function databaseBackend(infraDetail: string | undefined, env: NodeJS.Pro
   const explicit = Object.entries(env).find(([k, v]) => /^MEDLIVES_(FERRET|DB|MONGO)_?BACKEND$/.test(k) && v)?.[1];
   if (explicit) return `FerretDB (${explicit})`;
   if (env.BENCH_MONGO_URL) return 'BENCH_MONGO_URL';
-  if (infraDetail) return infraDetail;
+  if (infraDetail && /sqlite|postgres/i.test(infraDetail)) return infraDetail;
+  if (infraDetail && /mongod/i.test(infraDetail)) return `MongoDB (${infraDetail})`;
   return 'FerretDB (SQLite)';
 }
 

@@ -94,6 +94,17 @@ describe('targets table', () => {
     expect(rows['2 instances ÷ 1']).toMatchObject({ now: 1.5, met: false });
   });
 
+  it('gives no latency at a rate the run did not reach', () => {
+    const run = goodRun();
+    const rows = targetRows({
+      ...run,
+      api: { ...run.api!, modes: { ...run.api!.modes, kafka: { max: load(4000, 31), fixed: load(0, 0) } } },
+      steady: { ...run.steady!, achievedPerSecond: 111, p99Ms: 0 },
+    });
+    expect(rows.find((r) => r.scenario === 'api' && r.metric.startsWith('API p99'))).toMatchObject({ now: null, met: null });
+    expect(rows.find((r) => r.scenario === 'steady')).toMatchObject({ now: null, met: null });
+  });
+
   it('marks targets of scenarios not run as not measured', () => {
     const { persistence: _p, ...rest } = goodRun();
     const row = targetRows(rest as BenchRun).find((r) => r.metric === 'ours ÷ naive')!;
@@ -109,6 +120,7 @@ describe('what bounds a scenario', () => {
     expect(boundOf(run.scenarios[0], 2)).toMatch(/node producer-api saturated one core/);
     expect(boundOf(run.scenarios[2], 2)).toMatch(/no process saturated/);
     expect(boundOf(undefined, 2)).toBe('scenario not run');
+    expect(boundOf({ ...run.scenarios[1]!, loadBefore: { load1: 20, load5: 20, load15: 20 } }, 2)).toMatch(/not determinable: the machine was busy with other work \(load 20\.00 on 2 cores/);
   });
 });
 
@@ -187,6 +199,7 @@ describe('tool output and arguments', () => {
   it('reads the database backend from the infra, else defaults to FerretDB (SQLite)', () => {
     expect(databaseBackend(undefined, {})).toBe('FerretDB (SQLite)');
     expect(databaseBackend('FerretDB v1 (PostgreSQL)', {})).toBe('FerretDB v1 (PostgreSQL)');
+    expect(databaseBackend('ferretdb', {})).toBe('FerretDB (SQLite)');
     expect(databaseBackend(undefined, { MEDLIVES_FERRET_BACKEND: 'postgresql' })).toBe('FerretDB (postgresql)');
   });
 
