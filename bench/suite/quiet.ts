@@ -34,6 +34,8 @@ export function checkQuiet(run: BenchRun): QuietVerdict {
     }
     for (const mode of ['validate', 'kafka', 'direct'] as const) {
       const fixed = api[mode].fixed;
+      const refused = api[mode].max.non2xx + fixed.non2xx;
+      if (refused > 0) problems.push(`${mode}: ${refused} non-2xx answers: that mode is refusing requests, so its figures measure an error path`);
       if (fixed.okPerSecond < run.api!.fixedRate * 0.9) problems.push(`${mode}: reached ${fixed.okPerSecond}/s of the fixed ${run.api!.fixedRate}/s, so its latency at that rate is not comparable`);
     }
     if (run.broker && api.kafka.max.okPerSecond > run.broker.producer.recordsPerSecond * SLACK) {

@@ -55,6 +55,12 @@ describe('quiet-machine check', () => {
     expect(verdict.problems.join('\n')).toMatch(/validate-only \(3000\/s\) is slower than kafka mode \(4000\/s\)/);
   });
 
+  it('flags a mode that answers non-2xx (a broken baseline, not a slow one)', () => {
+    const run = goodRun();
+    const verdict = checkQuiet({ ...run, api: { ...run.api!, modes: { ...run.api!.modes, validate: { max: { ...load(4400, 30), non2xx: 7 }, fixed: load(1000, 8) } } } });
+    expect(verdict.problems).toContainEqual(expect.stringMatching(/^validate: 7 non-2xx answers/));
+  });
+
   it('flags a start above 1.5 load per core and names the limit', () => {
     const verdict = checkQuiet({ ...goodRun(), loadAtStart: { load1: 3.2, load5: 2, load15: 1 } });
     expect(verdict.quiet).toBe(false);
