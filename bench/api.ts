@@ -30,7 +30,7 @@ const VARIANTS: Variant[] = [
   { name: 'direct', mode: 'direct', path: '/api/v1/orders' },
 ];
 
-async function startApi(mode: string, port: number, prefix: string): Promise<ChildProcess> {
+export async function startApi(mode: string, port: number, prefix: string): Promise<ChildProcess> {
   const child = spawn(join(REPO, 'node_modules', '.bin', 'tsx'), ['apps/producer-api/src/main.ts'], {
     cwd: REPO,
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -56,21 +56,21 @@ async function startApi(mode: string, port: number, prefix: string): Promise<Chi
   throw new Error(`API (${mode}) did not become ready`);
 }
 
-function stop(child: ChildProcess): Promise<void> {
+export function stop(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
     child.once('exit', () => resolve());
     child.kill('SIGTERM');
   });
 }
 
-async function load(url: string, body: string, options: { connections: number; overallRate?: number }) {
+export async function load(url: string, body: string, options: { connections: number; overallRate?: number; durationS?: number }) {
   const result = await autocannon({
     url,
     method: 'POST',
     headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
     body,
     connections: options.connections,
-    duration: DURATION_S,
+    duration: options.durationS ?? DURATION_S,
     ...(options.overallRate ? { overallRate: options.overallRate } : {}),
   });
   const seconds = result.duration;
@@ -79,9 +79,17 @@ async function load(url: string, body: string, options: { connections: number; o
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
     p50Ms: result.latency.p50,
+    p90Ms: result.latency.p90,
+    p97_5Ms: result.latency.p97_5,
     p99Ms: result.latency.p99,
     maxMs: result.latency.max,
   };
+}
+
+/** The order request the API benches post (the sample order without the fields the API assigns). */
+export function orderBody(): string {
+  const { tenantCode: _t, orderId: _o, status: _s, paymentStatus: _p, ...order } = sampleData('order.created') as Record<string, unknown>;
+  return JSON.stringify(order);
 }
 
 export async function runApiBench(): Promise<Record<string, unknown>> {
