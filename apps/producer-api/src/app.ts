@@ -59,10 +59,14 @@ function requireJson(req: Request, _res: Response, next: NextFunction) {
  * It runs before the routers, because a sub-router answers OPTIONS itself with only its own methods.
  */
 function methodNotAllowed(document: Record<string, unknown>) {
-  const paths = Object.entries(document.paths as Record<string, Record<string, unknown>>).map(([path, operations]) => ({
-    pattern: new RegExp(`^${path.replace(/^\/api\/v1/, '').replace(/\{\w+\}/g, '[^/]+')}/?$`),
-    methods: Object.keys(operations).map((m) => m.toUpperCase()),
-  }));
+  // A literal path wins over a templated one (OpenAPI's rule): /orders/validate is not /orders/{orderId}.
+  const templated = (path: string) => (path.match(/\{\w+\}/g) ?? []).length;
+  const paths = Object.entries(document.paths as Record<string, Record<string, unknown>>)
+    .sort(([a], [b]) => templated(a) - templated(b))
+    .map(([path, operations]) => ({
+      pattern: new RegExp(`^${path.replace(/^\/api\/v1/, '').replace(/\{\w+\}/g, '[^/]+')}/?$`),
+      methods: Object.keys(operations).map((m) => m.toUpperCase()),
+    }));
   return (req: Request, _res: Response, next: NextFunction) => {
     const documented = paths.find((p) => p.pattern.test(req.path));
     const method = req.method === 'HEAD' ? 'GET' : req.method;

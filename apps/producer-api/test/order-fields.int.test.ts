@@ -26,6 +26,20 @@ describe('server-owned order fields', () => {
     await api.expectNothingPublishedSince(before);
   });
 
+  it('when an order is only validated (POST /orders/validate), then a valid body answers 200, a bad one 422, nothing is published, and the document lists the route', async () => {
+    const { body } = validRequest(createOrder);
+    const before = api.recorder.records.length;
+    const ok = await api.request('POST', '/api/v1/orders/validate', { body });
+    expect(ok.status).toBe(200);
+    expect(ok.body).toMatchObject({ valid: true, orderId: expect.any(String) });
+    const bad = await api.request('POST', '/api/v1/orders/validate', { body: { ...body, totalPrice: 'nine' } });
+    expect(bad.status).toBe(422);
+    expect(bad.body.error.issues.map((i: { path: string }) => i.path)).toContain('totalPrice');
+    await api.expectNothingPublishedSince(before);
+    const paths = openApiDocument({ maxWaitMs: 1_000 }).paths as Record<string, Record<string, unknown>>;
+    expect(Object.keys(paths['/api/v1/orders/validate'] ?? {})).toEqual(['post']);
+  });
+
   it('when a PATCH sets paymentStatus, then 422 names the field and nothing is published', async () => {
     const { path } = validRequest(updateOrder);
     const before = api.recorder.records.length;

@@ -15,6 +15,8 @@ const ST = join(process.env.MEDLIVES_CACHE ?? join(homedir(), '.cache', 'medlive
  *   generated requests do as they reuse simple key values; and for createOrder, updateOrder,
  *   createPrescription, updatePrescription when a cross-field rule the body's `description`
  *   states in words (totals, date order) is broken — the 422 names the field.
+ * - validateOrder: createOrder's body and its cross-field rule (stated in words in the same
+ *   `description`); the 422 names the field.
  * - listOrders: `cursor` is opaque; only a `nextCursor` the API returned is valid (422 otherwise).
  * - listNotifications: exactly one of `orderId` / `patientId` is required, a rule between two
  *   parameters that OpenAPI parameters cannot state; the operation's description says it and the
@@ -30,7 +32,7 @@ function config(): string {
   const with422 = '["2xx", "401", "403", "404", "409", "422", "429", "5xx"]';
   return [
     '[[operations]]',
-    `include-operation-id-regex = "^(${writes}|listOrders|listNotifications|getDeliveryLocation|watchDelivery|listAudit|analyticsSummary)$"`,
+    `include-operation-id-regex = "^(${writes}|validateOrder|listOrders|listNotifications|getDeliveryLocation|watchDelivery|listAudit|analyticsSummary)$"`,
     `checks.positive_data_acceptance.expected-statuses = ${with422}`,
     '',
   ].join('\n');

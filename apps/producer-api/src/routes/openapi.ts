@@ -124,6 +124,19 @@ export function openApiDocument(options: { maxWaitMs: number }): Record<string, 
       responses: { '202': { description: 'Accepted: Kafka acknowledged the event', content: { 'application/json': { schema: accepted } } }, ...errors(...WRITE_ERRORS) },
     });
   }
+  // The validation-only route (the API bench's baseline, and a dry run for clients): the body of
+  // createOrder, checked exactly as the write route checks it, nothing published or stored.
+  const createOrder = WRITE_ROUTES.find((r) => r.operationId === 'createOrder')!;
+  add('post', '/orders/validate', {
+    operationId: 'validateOrder',
+    summary: 'Check an order body as POST /orders would, without publishing or storing anything',
+    tags: [createOrder.tag],
+    requestBody: { required: true, content: { 'application/json': { schema: bodySchema(createOrder) } } },
+    responses: {
+      '200': { description: 'Valid: POST /orders would accept this body', content: { 'application/json': { schema: { type: 'object', required: ['valid', 'orderId'], properties: { valid: { const: true }, orderId: { type: 'string' } } } } } },
+      ...errors(400, 401, 403, 413, 415, 422, 429),
+    },
+  });
   const order = { $ref: '#/components/schemas/Order' };
   const q = (name: string, schema: Record<string, unknown>, description: string) => ({ name, in: 'query', required: false, schema, description });
   add('get', '/orders/:orderId', {
