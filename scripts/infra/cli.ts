@@ -29,7 +29,7 @@ async function main(command: string | undefined): Promise<number> {
     }
     case 'status': {
       const rows = await infraStatus();
-      for (const r of rows) console.log(`${r.name.padEnd(20)} ${r.listening ? 'up  ' : 'down'} ${r.url}${r.pid ? ` pid ${r.pid}` : ''}`);
+      for (const r of rows) console.log(`${r.name.padEnd(22)} ${r.listening ? 'up  ' : 'down'} ${r.url}${r.pid ? ` pid ${r.pid}` : ''}`);
       return rows.every((r) => r.listening) ? 0 : 3;
     }
     default:

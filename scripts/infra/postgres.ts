@@ -6,8 +6,8 @@
  * (or `nobody`), which owns the data dir.
  */
 import { spawn } from 'node:child_process';
-import { chownSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { HOST, PG_PORT, STATE_DIR } from './paths';
 import { InfraError, logFile, portOpen, run, runningPid, startDaemon, waitUntil } from './proc';
 
@@ -62,7 +62,10 @@ export async function postgresUp(log: (s: string) => void): Promise<{ state: 'st
     if (!existsSync(pgBin('initdb')) && pgBin('initdb') !== 'initdb') throw new InfraError(`${pgBin('initdb')} not found`);
     log(`initialising PostgreSQL in ${PG_DATA}`);
     mkdirSync(PG_DATA, { recursive: true });
-    if (as) chownSync(PG_DATA, as.uid, as.gid);
+    if (as) {
+      chownSync(PG_DATA, as.uid, as.gid);
+      traversable(dirname(PG_DATA), log);
+    }
     await new Promise<void>((resolve, reject) => {
       // run() has no uid option; initdb is short, spawn it directly as the server's user.
       const child = spawn(pgBin('initdb'), ['-D', PG_DATA, '-U', PG_USER, '--auth=trust', '--encoding=UTF8', '--no-locale', '--no-sync'], { stdio: ['ignore', 'pipe', 'pipe'], ...as });
@@ -79,6 +82,20 @@ export async function postgresUp(log: (s: string) => void): Promise<{ state: 'st
   const started = startDaemon('postgres', pgBin('postgres'), args, STATE_DIR, as);
   await waitUntil(`PostgreSQL on ${HOST}:${PG_PORT}`, accepts, 60_000, logFile('postgres'));
   return { state: 'started', pid: started };
+}
+
+/**
+ * The server's user must reach its data dir: add search (x, not read) permission for others on
+ * ancestors that lack it (e.g. a 0700 temporary state dir made by root).
+ */
+function traversable(dir: string, log: (s: string) => void): void {
+  for (let d = dir; d !== dirname(d); d = dirname(d)) {
+    const mode = statSync(d).mode & 0o7777;
+    if ((mode & 0o001) === 0) {
+      chmodSync(d, mode | 0o001);
+      log(`made ${d} traversable for the PostgreSQL user (o+x)`);
+    }
+  }
 }
 
 /** Creates a database on the running server unless it exists. */
