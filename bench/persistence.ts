@@ -85,7 +85,7 @@ export async function runPersistenceBench(options: PersistenceBenchOptions = {})
     const data = {
       events: events.length,
       orders: new Set(events.map((e) => `${e.tenantCode}/${(e.data as { orderId: string }).orderId}`)).size,
-      database: ferret ? 'FerretDB 1.24 (SQLite), indexed-_id build' : 'BENCH_MONGO_URL',
+      database: ferret ? `FerretDB 1.24 (${ferret.backend}), _id pushdown build` : 'BENCH_MONGO_URL',
       batched: { ...ours, writeCommandsPer1000Events: per1000(ours.writeCommands), avgBatch: Math.round(events.length / Math.max(1, ours.batches)) },
       naive: { ...naiveResult, writeCommandsPer1000Events: per1000(naiveResult.writeCommands) },
       speedup: Math.round((ours.eventsPerSecond / naiveResult.eventsPerSecond) * 10) / 10,

@@ -20,8 +20,8 @@ async function main(command: string | undefined): Promise<number> {
     case 'stop': {
       // One server of this state dir (fault injection: `npm run chaos` stops its own broker or database).
       const name = process.argv[3];
-      if (name !== 'kafka' && name !== 'ferretdb' && name !== 'mongod') {
-        console.error('usage: infra stop kafka|ferretdb|mongod');
+      if (name !== 'kafka' && name !== 'ferretdb' && name !== 'mongod' && name !== 'postgres') {
+        console.error('usage: infra stop kafka|ferretdb|mongod|postgres');
         return 2;
       }
       console.error((await stopDaemon(name)) ? `• stopped ${name}` : `• ${name} was not running`);
@@ -29,11 +29,11 @@ async function main(command: string | undefined): Promise<number> {
     }
     case 'status': {
       const rows = await infraStatus();
-      for (const r of rows) console.log(`${r.name.padEnd(16)} ${r.listening ? 'up  ' : 'down'} ${r.url}${r.pid ? ` pid ${r.pid}` : ''}`);
+      for (const r of rows) console.log(`${r.name.padEnd(22)} ${r.listening ? 'up  ' : 'down'} ${r.url}${r.pid ? ` pid ${r.pid}` : ''}`);
       return rows.every((r) => r.listening) ? 0 : 3;
     }
     default:
-      console.error('usage: infra up|down|status|stop <kafka|ferretdb|mongod>');
+      console.error('usage: infra up|down|status|stop <kafka|ferretdb|mongod|postgres>');
       return 2;
   }
 }

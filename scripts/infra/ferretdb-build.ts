@@ -1,20 +1,34 @@
 /**
- * Builds the local FerretDB (v1, SQLite backend) from the Go module proxy, with two patches that
- * change no result, only which rows SQLite reads.
+ * Builds the local FerretDB (v1.24, SQLite or PostgreSQL backend, chosen at start: see
+ * scripts/infra/ferretdb/main.go and `MEDLIVES_FERRET_BACKEND`) from the Go module proxy, with
+ * patches that change no result, only which rows the backend reads.
  *
- * 1. Indexed `_id`: FerretDB v1.24's SQLite backend filters `_id` with the path
+ * 1. Indexed `_id` (SQLite): FerretDB v1.24's SQLite backend filters `_id` with the path
  *    `_ferretdb_sjson->'$._id'` while its unique `_id` index is on `_ferretdb_sjson->"_id"`;
  *    SQLite only uses an expression index for the identical expression, so every find/update/delete
  *    by `_id` scanned the whole table (an update cost ~50 ms at 10k documents). The patch makes the
  *    two expressions identical (same semantics) and turned the 10k-order suite from ~45 min into
  *    ~1 min.
- * 2. `_id` plus other fields: the backend pushes `_id` down only when it is the filter's one key,
- *    so `{_id, attempts: 3}` (a guarded update) scanned the table. The handler applies the whole
- *    filter again to what the backend returns (`common.FilterIterator` in every find / update /
- *    delete / findAndModify), so narrowing the SQL to the `_id` row first returns the same
- *    documents. Measured at 1,000 documents: 103 ms → 21 ms per guarded update under load.
+ * 2. `_id` plus other fields (SQLite): the backend pushes `_id` down only when it is the filter's
+ *    one key, so `{_id, attempts: 3}` (a guarded update) scanned the table. The handler applies the
+ *    whole filter again to what the backend returns (`common.FilterIterator` in every find /
+ *    update / delete / findAndModify), so narrowing the SQL to the `_id` row first returns the
+ *    same documents. Measured at 1,000 documents: 103 ms → 21 ms per guarded update under load.
+ * 3. `_id: {$in: [...]}` (SQLite): not pushed down at all by stock FerretDB, so a batched lookup
+ *    decoded the whole collection. `ferretdb/patches/sqlite/medlives_id.go` turns a string/ObjectID
+ *    `_id` or an `$in` of them into `WHERE <indexed _id> IN (...)` (a superset; the handler
+ *    re-filters, as in 2).
+ * 4. Indexed `_id` and `$in` (PostgreSQL): stock filters `_id` as `_jsonb->$1 @> $2`, which the
+ *    `_id` index (on `_jsonb->'_id'`) cannot serve, so every by-id read scanned the table.
+ *    `ferretdb/patches/postgresql/medlives_id.go` filters a string/ObjectID `_id` (or an `$in` of
+ *    them) with `_jsonb->'_id' = $n` / `IN (...)`: `_id` is never an array, so `=` selects what
+ *    `@>` did, and the handler re-filters.
+ * 5. `buildInfo` reports `ferretdbFeatures.medlivesIdInPushdown: true`, so the writers
+ *    (packages/mongo dialect) use one `_id: {$in}` read per batch only on a build that serves it
+ *    from the index, and fall back to parallel point reads on a stock FerretDB.
  *
- * The shared server of `infra:up` and every private test server run this one build.
+ * The shared server of `infra:up` and every private test server (packages/testkit startFerret)
+ * run this one build.
  */
 import { createHash } from 'node:crypto';
 import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -24,19 +38,51 @@ import { BIN_DIR, INFRA_SRC } from './paths';
 import { requireTool, run } from './proc';
 
 const FERRET_SRC = join(INFRA_SRC, 'ferretdb');
-interface Patch {
-  readonly file: string;
-  readonly from: string;
-  readonly to: string;
-  /** How many times `from` occurs in the file (all are replaced). */
-  readonly count: number;
-}
+/** Replace `from` (found exactly `count` times) by `to`, or add a new source file. */
+type Patch =
+  | { readonly file: string; readonly from: string; readonly to: string; readonly count: number }
+  | { readonly file: string; readonly create: string };
+
+const source = (name: string) => readFileSync(join(FERRET_SRC, 'patches', name), 'utf8');
 
 const PATCHES: readonly Patch[] = [
+  // 1
   { file: 'internal/backends/sqlite/metadata/metadata.go', from: `IDColumn = DefaultColumn + "->'$._id'"`, to: `IDColumn = DefaultColumn + "->\\"_id\\""`, count: 1 },
-  // Query and Explain: the `_id` lookup below the condition already checks that `_id` is present
+  // 2. Query and Explain: the `_id` lookup below the condition already checks that `_id` is present
   // and a plain string / ObjectID, so only the "one key" requirement is dropped.
   { file: 'internal/backends/sqlite/collection.go', from: 'if params.Filter.Len() == 1 {', to: 'if params.Filter.Len() >= 1 {', count: 2 },
+  // 3
+  { file: 'internal/backends/sqlite/medlives_id.go', create: source('sqlite/medlives_id.go') },
+  {
+    file: 'internal/backends/sqlite/collection.go',
+    from: '\tq += whereClause\n',
+    to: '\tif w, a := medlivesIDWhere(params.Filter); w != "" {\n\t\twhereClause, args = w, a\n\t}\n\n\tq += whereClause\n',
+    count: 1,
+  },
+  {
+    file: 'internal/backends/sqlite/collection.go',
+    from: '\torderByClause := prepareOrderByClause(params.Sort)\n',
+    to: '\tif w, a := medlivesIDWhere(params.Filter); w != "" {\n\t\tfilterPushdown, whereClause, args = true, w, a\n\t}\n\n\torderByClause := prepareOrderByClause(params.Sort)\n',
+    count: 1,
+  },
+  // 4
+  { file: 'internal/backends/postgresql/medlives_id.go', create: source('postgresql/medlives_id.go') },
+  {
+    file: 'internal/backends/postgresql/query.go',
+    from: '\t\tif strings.HasPrefix(rootKey, "$") {\n\t\t\tcontinue\n\t\t}\n',
+    to:
+      '\t\tif strings.HasPrefix(rootKey, "$") {\n\t\t\tcontinue\n\t\t}\n\n' +
+      '\t\tif rootKey == "_id" {\n\t\t\tif f, a := medlivesIDFilter(p, rootVal); f != "" {\n' +
+      '\t\t\t\tfilters = append(filters, f)\n\t\t\t\targs = append(args, a...)\n\n\t\t\t\tcontinue\n\t\t\t}\n\t\t}\n',
+    count: 1,
+  },
+  // 5
+  {
+    file: 'internal/handler/msg_buildinfo.go',
+    from: '"aggregationStages", aggregationStages,',
+    to: '"aggregationStages", aggregationStages,\n\t\t\t\t"medlivesIdInPushdown", true,',
+    count: 1,
+  },
 ];
 
 /** The binary is named after a hash of its sources and the patch: editing either rebuilds it. */
@@ -51,7 +97,7 @@ export async function ensureFerretBinary(log: (s: string) => void = () => undefi
   const binary = ferretBinary();
   if (existsSync(binary)) return binary;
   await requireTool('go', ['version'], 'install Go 1.22+ (https://go.dev/dl or Debian golang) to build FerretDB, or set MONGO_URL');
-  log(`building FerretDB (SQLite backend, _id pushdown patches) into ${binary}`);
+  log(`building FerretDB (SQLite and PostgreSQL backends, _id pushdown patches) into ${binary}`);
   const version = /github\.com\/FerretDB\/FerretDB (v\S+)/.exec(readFileSync(join(FERRET_SRC, 'go.mod'), 'utf8'))?.[1];
   if (!version) throw new Error('cannot find the FerretDB version in scripts/infra/ferretdb/go.mod');
   const work = mkdtempSync(join(tmpdir(), 'ferretdb-build-'));
@@ -62,6 +108,11 @@ export async function ensureFerretBinary(log: (s: string) => void = () => undefi
     makeWritable(module);
     for (const patch of PATCHES) {
       const target = join(module, patch.file);
+      if ('create' in patch) {
+        if (existsSync(target)) throw new Error(`FerretDB ${version} already has ${patch.file}; revisit the patch`);
+        writeFileSync(target, patch.create);
+        continue;
+      }
       const source = readFileSync(target, 'utf8');
       const found = source.split(patch.from).length - 1;
       if (found !== patch.count) throw new Error(`FerretDB ${version} changed ${patch.file} (${found} × "${patch.from}", expected ${patch.count}); revisit the patch`);

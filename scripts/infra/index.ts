@@ -3,8 +3,9 @@ import { join } from 'node:path';
 import { createKafka, ensureTopics, type EnsureTopicsResult } from '@medlives/kafka';
 import { resolveTopics } from '@medlives/topology';
 import { kafkaBrokers, kafkaUp, KAFKA_VERSION, type ServiceState } from './kafka';
-import { localMongoUrl, mongoUp } from './mongo';
-import { CACHE_DIR, HOST, KAFKA_PORT, MONGO_PORT, RUN_DIR } from './paths';
+import { localMongoUrl, mongoUp, runningFerretBackend } from './mongo';
+import { pgUrl } from './postgres';
+import { CACHE_DIR, HOST, KAFKA_PORT, MONGO_PORT, PG_PORT, RUN_DIR } from './paths';
 import { portOpen, runningPid, stopDaemon } from './proc';
 
 export interface InfraEnv {
@@ -42,15 +43,20 @@ export async function infraUp(log: (s: string) => void = () => undefined): Promi
 
 export async function infraDown(): Promise<string[]> {
   const stopped: string[] = [];
-  for (const name of ['kafka', 'ferretdb', 'mongod']) if (await stopDaemon(name)) stopped.push(name);
+  // FerretDB before the PostgreSQL it uses (a smart shutdown waits for its clients).
+  for (const name of ['kafka', 'ferretdb', 'mongod', 'postgres']) if (await stopDaemon(name)) stopped.push(name);
   return stopped;
 }
 
 export async function infraStatus(): Promise<Array<{ name: string; pid?: number; listening: boolean; url: string }>> {
   const mongoName = runningPid('mongod') !== undefined ? 'mongod' : 'ferretdb';
+  const backend = mongoName === 'ferretdb' ? (runningFerretBackend() ?? 'sqlite') : undefined;
   return [
     { name: `kafka ${KAFKA_VERSION}`, pid: runningPid('kafka'), listening: await portOpen(HOST, KAFKA_PORT), url: kafkaBrokers },
-    { name: mongoName, pid: runningPid(mongoName), listening: await portOpen(HOST, MONGO_PORT), url: localMongoUrl },
+    { name: backend ? `ferretdb (${backend})` : mongoName, pid: runningPid(mongoName), listening: await portOpen(HOST, MONGO_PORT), url: localMongoUrl },
+    ...(backend === 'postgresql' || runningPid('postgres') !== undefined
+      ? [{ name: 'postgresql', pid: runningPid('postgres'), listening: await portOpen(HOST, PG_PORT), url: pgUrl('ferretdb') }]
+      : []),
   ];
 }
 

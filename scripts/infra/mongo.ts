@@ -1,8 +1,9 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mongoose from 'mongoose';
 import { ensureFerretBinary } from './ferretdb-build';
-import { HOST, MONGO_PORT, STATE_DIR } from './paths';
+import { HOST, MONGO_PORT, RUN_DIR, STATE_DIR } from './paths';
+import { ensurePgDatabase, pgUrl, postgresUp } from './postgres';
 import { InfraError, logFile, portOpen, run, runningPid, startDaemon, waitUntil } from './proc';
 import type { ServiceState } from './kafka';
 
@@ -31,9 +32,30 @@ async function onPath(command: string): Promise<boolean> {
   }
 }
 
+export type FerretBackend = 'sqlite' | 'postgresql';
+
 /**
- * MISSION: a given MONGO_URL wins, then a real `mongod` on PATH, then FerretDB (SQLite backend)
- * built from the Go module proxy.
+ * FerretDB's storage: `MEDLIVES_FERRET_BACKEND=sqlite|postgresql`. SQLite is the default
+ * (measured faster on the persistence bench here, README "Local FerretDB").
+ */
+export function ferretBackend(env: NodeJS.ProcessEnv = process.env): FerretBackend {
+  const value = env.MEDLIVES_FERRET_BACKEND ?? 'sqlite';
+  if (value !== 'sqlite' && value !== 'postgresql') throw new InfraError(`MEDLIVES_FERRET_BACKEND must be sqlite or postgresql, got "${value}"`);
+  return value;
+}
+
+const backendFile = () => join(RUN_DIR, 'ferretdb.backend');
+
+/** The backend of the FerretDB this state dir runs (recorded at start). */
+export function runningFerretBackend(): FerretBackend | undefined {
+  if (!existsSync(backendFile())) return undefined;
+  const value = readFileSync(backendFile(), 'utf8').trim();
+  return value === 'postgresql' || value === 'sqlite' ? value : undefined;
+}
+
+/**
+ * MISSION: a given MONGO_URL wins, then a real `mongod` on PATH, then FerretDB built from the Go
+ * module proxy, on SQLite or (MEDLIVES_FERRET_BACKEND=postgresql) on a local PostgreSQL.
  */
 export async function mongoUp(log: (s: string) => void): Promise<ServiceState> {
   const given = process.env.MONGO_URL;
@@ -41,9 +63,15 @@ export async function mongoUp(log: (s: string) => void): Promise<ServiceState> {
     if (!(await pings(given))) throw new InfraError('MONGO_URL is set but the server does not answer a ping');
     return { name: 'mongo', url: given, state: 'external', detail: 'from MONGO_URL' };
   }
+  const backend = ferretBackend();
   for (const name of ['mongod', 'ferretdb']) {
     const pid = runningPid(name);
-    if (pid !== undefined && (await pings(localMongoUrl))) return { name: 'mongo', url: localMongoUrl, state: 'reused', pid, detail: name };
+    if (pid === undefined || !(await pings(localMongoUrl))) continue;
+    const running = name === 'ferretdb' ? (runningFerretBackend() ?? 'sqlite') : undefined;
+    if (running && running !== backend) {
+      throw new InfraError(`FerretDB is running on ${running} but MEDLIVES_FERRET_BACKEND asks for ${backend}; run \`npm run infra:down\` first`);
+    }
+    return { name: 'mongo', url: localMongoUrl, state: 'reused', pid, detail: running ? `ferretdb (${running})` : name };
   }
   if (await portOpen(HOST, MONGO_PORT)) {
     if (await pings(localMongoUrl)) return { name: 'mongo', url: localMongoUrl, state: 'external', detail: 'a server not started by medlives' };
@@ -59,9 +87,17 @@ export async function mongoUp(log: (s: string) => void): Promise<ServiceState> {
   const binary = await ensureFerretBinary(log);
   const data = join(STATE_DIR, 'ferretdb');
   mkdirSync(data, { recursive: true });
-  const pid = startDaemon('ferretdb', binary, ['-listen', `${HOST}:${MONGO_PORT}`, '-data', data, ...ferretTuning()], STATE_DIR);
+  let storage = ['-data', data];
+  if (backend === 'postgresql') {
+    const pg = await postgresUp(log);
+    log(`PostgreSQL ${pg.state}${pg.pid ? ` (pid ${pg.pid})` : ''}`);
+    await ensurePgDatabase('ferretdb');
+    storage = ['-handler', 'postgresql', '-postgresql-url', pgUrl('ferretdb')];
+  }
+  const pid = startDaemon('ferretdb', binary, ['-listen', `${HOST}:${MONGO_PORT}`, ...storage, ...ferretTuning()], STATE_DIR);
+  writeFileSync(backendFile(), backend);
   await waitUntil(`FerretDB on ${localMongoUrl}`, () => pings(localMongoUrl), 30_000, logFile('ferretdb'));
-  return { name: 'mongo', url: localMongoUrl, state: 'started', pid, detail: 'FerretDB v1 (SQLite, _id pushdown patches)' };
+  return { name: 'mongo', url: localMongoUrl, state: 'started', pid, detail: `FerretDB v1 (${backend}, _id pushdown patches)` };
 }
 
 /**

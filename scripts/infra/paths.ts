@@ -16,5 +16,7 @@ export const BIN_DIR = join(CACHE_DIR, 'bin');
 export const KAFKA_PORT = Number(process.env.MEDLIVES_KAFKA_PORT ?? 19092);
 export const KAFKA_CONTROLLER_PORT = KAFKA_PORT + 1;
 export const MONGO_PORT = Number(process.env.MEDLIVES_MONGO_PORT ?? 27018);
+/** PostgreSQL for FerretDB's PostgreSQL backend: next to the Mongo port, so isolated instances differ. */
+export const PG_PORT = Number(process.env.MEDLIVES_PG_PORT ?? MONGO_PORT + 414);
 /** Loopback by address: advertising `localhost` can resolve to ::1 where nothing listens. */
 export const HOST = '127.0.0.1';

@@ -32,11 +32,14 @@ export function runningPid(name: string): number | undefined {
   return Number.isInteger(pid) && pid > 0 && isAlive(pid) ? pid : undefined;
 }
 
-/** Starts a daemon that outlives this process (detached, own process group, output to a log file). */
-export function startDaemon(name: string, command: string, args: string[], cwd: string): number {
+/**
+ * Starts a daemon that outlives this process (detached, own process group, output to a log file),
+ * optionally as another user (`as`: PostgreSQL refuses to run as root).
+ */
+export function startDaemon(name: string, command: string, args: string[], cwd: string, as?: { uid: number; gid: number }): number {
   mkdirSync(RUN_DIR, { recursive: true });
   const fd = openSync(logFile(name), 'a');
-  const child = spawn(command, args, { cwd, detached: true, stdio: ['ignore', fd, fd] });
+  const child = spawn(command, args, { cwd, detached: true, stdio: ['ignore', fd, fd], ...as });
   closeSync(fd);
   if (child.pid === undefined) throw new InfraError(`could not start ${command}`);
   child.unref();

@@ -20,9 +20,10 @@ export interface StoreDialect {
    */
   readonly maxUpdatesPerCommand: number;
   /**
-   * MongoDB serves `{_id: {$in: [...]}}` from the _id index. FerretDB v1 pushes only a plain
-   * `{_id: <value>}` filter down to SQLite and decodes the whole collection for anything else,
-   * so point reads in parallel are far cheaper there.
+   * MongoDB serves `{_id: {$in: [...]}}` from the _id index, and so does the MedLives FerretDB
+   * build (its `_id: {$in}` pushdown patch, detected from `buildInfo`): one read per batch.
+   * Stock FerretDB v1 pushes only a plain `{_id: <value>}` filter down and decodes the whole
+   * collection for anything else, so point reads in parallel are far cheaper there.
    */
   readonly batchedIdLookup: boolean;
   /**
@@ -41,10 +42,13 @@ export interface StoreDialect {
 
 export const MONGODB: StoreDialect = Object.freeze({ name: 'mongodb', atomicConditionalWrites: true, maxUpdatesPerCommand: Infinity, batchedIdLookup: true, secondaryIndexes: true, fullGroupAccumulators: true });
 export const FERRETDB: StoreDialect = Object.freeze({ name: 'ferretdb', atomicConditionalWrites: false, maxUpdatesPerCommand: 40, batchedIdLookup: false, secondaryIndexes: false, fullGroupAccumulators: false });
+/** The MedLives FerretDB build: as FERRETDB, but `_id: {$in}` is pushed down to the index. */
+export const FERRETDB_ID_IN: StoreDialect = Object.freeze({ ...FERRETDB, batchedIdLookup: true });
 
 /** The writer's strategy for the server @medlives/runtime detected. */
-export function dialectFor(server: Pick<MongoServerInfo, 'kind'>): StoreDialect {
-  return server.kind === 'ferretdb' ? FERRETDB : MONGODB;
+export function dialectFor(server: Pick<MongoServerInfo, 'kind'> & Partial<Pick<MongoServerInfo, 'idInPushdown'>>): StoreDialect {
+  if (server.kind !== 'ferretdb') return MONGODB;
+  return server.idInPushdown ? FERRETDB_ID_IN : FERRETDB;
 }
 
 export async function detectDialect(conn: Connection): Promise<StoreDialect> {

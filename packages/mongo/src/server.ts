@@ -12,12 +12,22 @@ export interface MongoServerInfo {
   atomicDocumentUpdates: boolean;
   ttlIndexes: boolean;
   transactions: boolean;
+  /**
+   * `{_id: {$in: [...]}}` is served from the `_id` index. Always on MongoDB; on FerretDB only on
+   * the MedLives build (scripts/infra/ferretdb-build.ts), which reports it in `buildInfo`.
+   */
+  idInPushdown: boolean;
 }
 
 export async function detectMongoServer(connection: Connection): Promise<MongoServerInfo> {
-  const info = (await connection.db!.admin().command({ buildInfo: 1 })) as { version?: string; ferretdbVersion?: string };
+  const info = (await connection.db!.admin().command({ buildInfo: 1 })) as {
+    version?: string;
+    ferretdbVersion?: string;
+    ferretdbFeatures?: { medlivesIdInPushdown?: boolean };
+  };
   if (info.ferretdbVersion) {
-    return { kind: 'ferretdb', version: info.ferretdbVersion, atomicDocumentUpdates: false, ttlIndexes: false, transactions: false };
+    const idInPushdown = info.ferretdbFeatures?.medlivesIdInPushdown === true;
+    return { kind: 'ferretdb', version: info.ferretdbVersion, atomicDocumentUpdates: false, ttlIndexes: false, transactions: false, idInPushdown };
   }
   const hello = (await connection.db!.admin().command({ hello: 1 })) as { setName?: string; msg?: string };
   return {
@@ -27,5 +37,6 @@ export async function detectMongoServer(connection: Connection): Promise<MongoSe
     ttlIndexes: true,
     // Transactions need a replica set or a mongos.
     transactions: hello.setName !== undefined || hello.msg === 'isdbgrid',
+    idInPushdown: true,
   };
 }

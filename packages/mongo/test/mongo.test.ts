@@ -1,5 +1,5 @@
 import { AppError } from '@medlives/errors';
-import { FERRETDB, MONGODB, dialectFor, mongoAppError } from '@medlives/mongo';
+import { FERRETDB, FERRETDB_ID_IN, MONGODB, dialectFor, mongoAppError } from '@medlives/mongo';
 
 describe('mongoAppError', () => {
   it.each([
@@ -26,5 +26,13 @@ describe('dialect', () => {
   it('when the server is FerretDB, then the FerretDB fallbacks are chosen', () => {
     expect(dialectFor({ kind: 'ferretdb' })).toBe(FERRETDB);
     expect(dialectFor({ kind: 'mongodb' })).toBe(MONGODB);
+  });
+
+  it('when FerretDB reports the _id $in pushdown, then reads are batched and the other fallbacks stay', () => {
+    expect(dialectFor({ kind: 'ferretdb', idInPushdown: false })).toBe(FERRETDB);
+    const dialect = dialectFor({ kind: 'ferretdb', idInPushdown: true });
+    expect(dialect).toBe(FERRETDB_ID_IN);
+    expect(dialect).toEqual({ ...FERRETDB, batchedIdLookup: true });
+    expect(FERRETDB.batchedIdLookup).toBe(false);
   });
 });

@@ -7,7 +7,7 @@ import mongoose, { type Connection } from 'mongoose';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { type Envelope, type EventDataInput, createEvent } from '@medlives/events';
-import { MONGODB } from '@medlives/mongo';
+import { MONGODB, detectDialect } from '@medlives/mongo';
 import { type OrderDoc, createOrdersSink, ordersCollection } from '@medlives/orders';
 import { randomMongoUrl, sampleData } from '@medlives/testkit';
 
@@ -54,6 +54,42 @@ describe('orders sink concurrency', () => {
     const conflicts = await registry.getSingleMetric('medlives_orders_write_conflicts_total')?.get();
     // a's stale replace and c's colliding insert.
     expect(conflicts?.values[0]?.value).toBe(2);
+  });
+
+  it('when a batch changes 300 orders this instance has not cached, then one read command loads them all and each order is written once', async () => {
+    // The dialect the server reports: on the MedLives FerretDB build (and MongoDB) `_id: {$in}` is
+    // served from the index, so the batch needs one find, not one per order.
+    const dialect = await detectDialect(conn);
+    expect(dialect.batchedIdLookup).toBe(true);
+    const tenantCode = 'pharma-reads';
+    const orders = Array.from({ length: 300 }, (_, i) => ({ tenantCode, orderId: `r-${i}` }));
+    const ev = (eventType: 'order.created' | 'status.changed', o: (typeof orders)[number], data?: object) =>
+      createEvent({ eventType, tenantCode, source: 't', actor, data: (data ?? sampleData('order.created', o)) as never });
+    const at = new Date().toISOString();
+    const creations = orders.map((o) => ev('order.created', o));
+    const changes = orders.flatMap((o) => [
+      ev('status.changed', o, { ...o, oldStatus: 'pending', newStatus: 'paid', changedBy: 'u', at }),
+      ev('status.changed', o, { ...o, oldStatus: 'paid', newStatus: 'processing', changedBy: 'u', at }),
+    ]);
+    const batch = (events: Envelope[], topic: string) => events.map((value, offset) => ({ value, origin: { topic, partition: 0, offset: String(offset) } }));
+    const writer = createOrdersSink({ conn, dialect, registry: new Registry(), logger: pino({ level: 'silent' }) });
+    await expect(writer.write(batch(creations, 'o'))).resolves.toEqual({ rejected: [] });
+
+    const registry = new Registry();
+    const fresh = createOrdersSink({ conn, dialect, registry, logger: pino({ level: 'silent' }) }); // empty cache: as after a restart
+    await expect(fresh.write(batch(changes, 's'))).resolves.toEqual({ rejected: [] });
+    const total = async (name: string) => ((await registry.getSingleMetric(name)?.get())?.values ?? []).reduce((n, v) => n + v.value, 0);
+    expect(await total('medlives_mongo_read_operations_total')).toBe(1);
+    expect(await total('medlives_mongo_documents_written_total')).toBe(300);
+    const docs = (await ordersCollection(conn).find({ _id: { $in: orders.map((o) => `${tenantCode}/${o.orderId}`) } }).toArray()) as OrderDoc[];
+    expect(docs).toHaveLength(300);
+    expect(new Set(docs.map((d) => d.status))).toEqual(new Set(['processing']));
+
+    // The next batch for the same orders comes from this instance's cache: no read at all.
+    const cancels = orders.map((o) => ev('status.changed', o, { ...o, oldStatus: 'processing', newStatus: 'cancelled', changedBy: 'u', at }));
+    await expect(fresh.write(batch(cancels, 's2'))).resolves.toEqual({ rejected: [] });
+    expect(await total('medlives_mongo_read_operations_total')).toBe(1);
+    expect(await total('medlives_mongo_documents_written_total')).toBe(600);
   });
 
   it('when 1,000 max-size PATCHes are written to one order, then every one lands and the document stays small', async () => {

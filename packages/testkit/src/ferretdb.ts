@@ -1,7 +1,9 @@
 /**
  * Private FerretDB instances for suites that need a server of their own: the database-outage
  * test stops and restarts its server, and the heavy suites keep their load off the shared one.
- * Same build as the shared server of `npm run infra:up` (scripts/infra/ferretdb-build.ts).
+ * Same build and backend as the shared server of `npm run infra:up` (scripts/infra/ferretdb-build.ts,
+ * `MEDLIVES_FERRET_BACKEND`): on PostgreSQL each instance gets a database of its own on the state
+ * dir's PostgreSQL server (started if needed), dropped by `destroy`.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -9,12 +11,14 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureFerretBinary } from '../../../scripts/infra/ferretdb-build';
-import { pings } from '../../../scripts/infra/mongo';
+import { ferretBackend, pings } from '../../../scripts/infra/mongo';
+import { dropPgDatabase, ensurePgDatabase, pgUrl, postgresUp } from '../../../scripts/infra/postgres';
 import { waitFor } from './index';
 
 export interface FerretInstance {
   readonly url: string;
   readonly port: number;
+  readonly backend: 'sqlite' | 'postgresql';
   /** Stops the server (SIGTERM) and waits for it to exit; the data directory stays. */
   stop(): Promise<void>;
   /** Starts it again on the same port and data. */
@@ -33,17 +37,26 @@ async function freePort(): Promise<number> {
 
 /** Starts a FerretDB of our own on a free port with a fresh data directory. */
 export async function startFerret(): Promise<FerretInstance> {
+  const backend = ferretBackend();
   const binary = await ensureFerretBinary();
   const port = await freePort();
   const data = mkdtempSync(join(tmpdir(), 'medlives-ferret-'));
   const url = `mongodb://127.0.0.1:${port}/medlives`;
+  const pgDatabase = `ferret_${port}_${process.pid}`;
+  let storage = ['-data', data];
+  if (backend === 'postgresql') {
+    await postgresUp(() => undefined);
+    await ensurePgDatabase(pgDatabase);
+    storage = ['-handler', 'postgresql', '-postgresql-url', pgUrl(pgDatabase)];
+  }
   let child: ChildProcess | undefined;
   const instance: FerretInstance = {
     url,
     port,
+    backend,
     async start() {
       if (child) return;
-      child = spawn(binary, ['-listen', `127.0.0.1:${port}`, '-data', data], { stdio: 'ignore' });
+      child = spawn(binary, ['-listen', `127.0.0.1:${port}`, ...storage], { stdio: 'ignore' });
       await waitFor(`FerretDB on ${port}`, () => pings(url, 500), { timeoutMs: 30_000, intervalMs: 100 });
     },
     async stop() {
@@ -63,6 +76,7 @@ export async function startFerret(): Promise<FerretInstance> {
     async destroy() {
       await instance.stop();
       rmSync(data, { recursive: true, force: true });
+      if (backend === 'postgresql') await dropPgDatabase(pgDatabase);
     },
   };
   await instance.start();

@@ -64,3 +64,55 @@ describe('npm run infra:up / infra:down', () => {
     await expect(infra('status')).rejects.toMatchObject({ code: 3 });
   });
 });
+
+/**
+ * The PostgreSQL backend of FerretDB in its own state dir and ports (the suite's Kafka is reused
+ * through KAFKA_BROKERS): up starts PostgreSQL (as a non-root user when run as root) and FerretDB
+ * on it, status names the backend, a different backend on a running server is refused, and down
+ * stops both.
+ */
+describe('MEDLIVES_FERRET_BACKEND=postgresql', () => {
+  const state = mkdtempSync(join(tmpdir(), 'medlives-infra-pg-'));
+  const port = 28000 + Math.floor(Math.random() * 900);
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    MEDLIVES_STATE: state,
+    MEDLIVES_MONGO_PORT: String(port),
+    MEDLIVES_FERRET_BACKEND: 'postgresql',
+  };
+  delete env.MONGO_URL;
+  delete env.MEDLIVES_PG_PORT;
+  const infra = (command: string, extra: NodeJS.ProcessEnv = {}) =>
+    exec(TSX, ['scripts/infra/cli.ts', command], { cwd: REPO, env: { ...env, ...extra }, timeout: 300_000 });
+  const pid = (name: string) => Number(readFileSync(join(state, 'run', `${name}.pid`), 'utf8'));
+  const alive = (p: number) => {
+    try {
+      process.kill(p, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  afterAll(async () => {
+    await infra('down').catch(() => undefined);
+    rmSync(state, { recursive: true, force: true });
+  });
+
+  it('when brought up on PostgreSQL, then FerretDB runs on it, the backend shows, a switch is refused, and down stops both', async () => {
+    const up = await infra('up');
+    expect(up.stderr).toMatch(/mongo: started .* FerretDB v1 \(postgresql/);
+    const pids = [pid('ferretdb'), pid('postgres')];
+    expect(pids.every(alive)).toBe(true);
+    if (process.getuid?.() === 0) expect(Number((await exec('stat', ['-c', '%u', `/proc/${pid('postgres')}`])).stdout.trim())).not.toBe(0);
+
+    const status = await infra('status');
+    expect(status.stdout).toMatch(/ferretdb \(postgresql\)\s+up /);
+    expect(status.stdout).toMatch(new RegExp(`postgresql\\s+up\\s+postgres://medlives@127\\.0\\.0\\.1:${port + 414}/ferretdb`));
+
+    await expect(infra('up', { MEDLIVES_FERRET_BACKEND: 'sqlite' })).rejects.toMatchObject({ stderr: expect.stringMatching(/FerretDB is running on postgresql but MEDLIVES_FERRET_BACKEND asks for sqlite/) });
+
+    await infra('down');
+    expect(pids.filter(alive)).toEqual([]);
+  });
+});
