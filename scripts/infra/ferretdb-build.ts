@@ -27,6 +27,14 @@
  *    (packages/mongo dialect) use one `_id: {$in}` read per batch only on a build that serves it
  *    from the index, and fall back to parallel point reads on a stock FerretDB.
  *
+ * 6. No pool deadlock under concurrent bulk updates: stock `update` keeps every statement's query
+ *    open until the whole command returns (`defer closer.Close()` inside its per-statement loop),
+ *    each holding one of the database's 100 pooled connections, while each statement's write needs
+ *    another. Three order-persistence instances sending 40 updates each at once exhausted the pool
+ *    and every command waited forever (goroutine dump: 100 open `Rows`, writers blocked in
+ *    `DB.conn`). The patch closes each statement's iterator as soon as the statement is done
+ *    (`scripts/infra/test/ferretdb-pool.int.test.ts` hung on the old build).
+ *
  * The shared server of `infra:up` and every private test server (packages/testkit startFerret)
  * run this one build.
  */
@@ -74,6 +82,15 @@ const PATCHES: readonly Patch[] = [
       '\t\tif strings.HasPrefix(rootKey, "$") {\n\t\t\tcontinue\n\t\t}\n\n' +
       '\t\tif rootKey == "_id" {\n\t\t\tif f, a := medlivesIDFilter(p, rootVal); f != "" {\n' +
       '\t\t\t\tfilters = append(filters, f)\n\t\t\t\targs = append(args, a...)\n\n\t\t\t\tcontinue\n\t\t\t}\n\t\t}\n',
+    count: 1,
+  },
+  // 6. Each update statement's query (and its pooled connection) is released when the statement
+  // is done, not when the whole command returns.
+  { file: 'internal/handler/msg_update.go', from: '\t\tcloser := iterator.NewMultiCloser()\n\t\tdefer closer.Close()\n', to: '\t\tcloser := iterator.NewMultiCloser()\n', count: 1 },
+  {
+    file: 'internal/handler/msg_update.go',
+    from: '\t\tresult, err := common.UpdateDocument(ctx, c, "update", iter, &u)\n',
+    to: '\t\tresult, err := common.UpdateDocument(ctx, c, "update", iter, &u)\n\t\tcloser.Close()\n',
     count: 1,
   },
   // 5
