@@ -167,7 +167,7 @@ export function renderReport(run: BenchRun): string {
     out.push(
       `## Steady state end to end at ${fmt(s.ratePerSecond)} orders/s`,
       '',
-      `${s.durationS} s of POST /orders at a fixed ${fmt(s.ratePerSecond)}/s (achieved ${fmt(s.achievedPerSecond)}/s, ${fmt(s.orders)} orders, ${s.refused} refused); latency = the order's 202 to the worker's first write of it (same clock). Consumer lag of order-persistence sampled every second (chart). Baseline: the API's own p99 at the same rate.`,
+      `${s.durationS} s of POST /orders at a fixed ${fmt(s.ratePerSecond)}/s (achieved ${fmt(s.achievedPerSecond)}/s, ${fmt(s.orders)} orders, ${s.refused} refused or shed — at most 256 requests in flight); latency = the order's 202 to the worker's first write of it (same clock). Consumer lag of order-persistence sampled every second (chart). Baseline: the API's own p99 at the same rate.`,
       '',
       '| accepted→persisted | p50 | p95 | p99 | max | p99 ÷ API p99 at that rate | max lag |',
       '|---|---:|---:|---:|---:|---:|---:|',

@@ -131,6 +131,16 @@ export class CpuProfiler {
   }
 
   private sample(initial = false): void {
+    // A failed sample (e.g. EMFILE while the load generator holds many sockets) is skipped: it
+    // must never take the bench down from a timer.
+    try {
+      this.sampleOnce(initial);
+    } catch {
+      /* next second's sample covers it */
+    }
+  }
+
+  private sampleOnce(initial: boolean): void {
     const self = process.pid;
     const procs = allProcs();
     const children = new Map<number, number[]>();
