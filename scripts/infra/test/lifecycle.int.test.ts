@@ -11,6 +11,27 @@ const exec = promisify(execFile);
 const REPO = resolve(__dirname, '..', '..', '..');
 const TSX = join(REPO, 'node_modules', '.bin', 'tsx');
 
+/** The infra CLI of one isolated instance (state dir + env), its pid files, and a teardown after the suite. */
+function isolatedInfra(state: string, env: NodeJS.ProcessEnv) {
+  const infra = (command: string, extra: NodeJS.ProcessEnv = {}) =>
+    exec(TSX, ['scripts/infra/cli.ts', command], { cwd: REPO, env: { ...env, ...extra }, timeout: 300_000 });
+  const pid = (name: string) => Number(readFileSync(join(state, 'run', `${name}.pid`), 'utf8'));
+  afterAll(async () => {
+    await infra('down').catch(() => undefined);
+    rmSync(state, { recursive: true, force: true });
+  });
+  return { infra, pid };
+}
+
+const alive = (p: number) => {
+  try {
+    process.kill(p, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
 /**
  * A second, isolated instance (own ports and state, same download cache) so the suite's shared
  * servers are not disturbed while we prove up → up (reuse) → down (nothing left running).
@@ -25,21 +46,7 @@ describe('npm run infra:up / infra:down', () => {
   };
   delete env.KAFKA_BROKERS;
   delete env.MONGO_URL;
-  const infra = (command: string) => exec(TSX, ['scripts/infra/cli.ts', command], { cwd: REPO, env, timeout: 300_000 });
-  const pid = (name: string) => Number(readFileSync(join(state, 'run', `${name}.pid`), 'utf8'));
-  const alive = (p: number) => {
-    try {
-      process.kill(p, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  };
-
-  afterAll(async () => {
-    await infra('down').catch(() => undefined);
-    rmSync(state, { recursive: true, force: true });
-  });
+  const { infra, pid } = isolatedInfra(state, env);
 
   it('when run twice, then the second run reuses; when torn down, then no process is left', async () => {
     const first = await infra('up');
@@ -82,22 +89,7 @@ describe('MEDLIVES_FERRET_BACKEND=postgresql', () => {
   };
   delete env.MONGO_URL;
   delete env.MEDLIVES_PG_PORT;
-  const infra = (command: string, extra: NodeJS.ProcessEnv = {}) =>
-    exec(TSX, ['scripts/infra/cli.ts', command], { cwd: REPO, env: { ...env, ...extra }, timeout: 300_000 });
-  const pid = (name: string) => Number(readFileSync(join(state, 'run', `${name}.pid`), 'utf8'));
-  const alive = (p: number) => {
-    try {
-      process.kill(p, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  };
-
-  afterAll(async () => {
-    await infra('down').catch(() => undefined);
-    rmSync(state, { recursive: true, force: true });
-  });
+  const { infra, pid } = isolatedInfra(state, env);
 
   it('when brought up on PostgreSQL, then FerretDB runs on it, the backend shows, a switch is refused, and down stops both', async () => {
     const up = await infra('up');
