@@ -79,7 +79,9 @@ export function validateTopology(): void {
     if (g.minReplicas < 1) problems.push(`${g.id}: minReplicas < 1 would strand the group at zero`);
     if (g.minReplicas > g.maxReplicas) problems.push(`${g.id}: minReplicas > maxReplicas`);
     if (g.dlq.partitions < 1 || g.dlq.partitions > 3) problems.push(`${g.id}: DLQ must have 1-3 partitions`);
-    if (g.mode === 'single' && g.batch.maxEvents !== 1) problems.push(`${g.id}: single mode batches 1 event`);
+    // "One by one, immediately": a single-mode group never holds an event back waiting for more
+    // (maxWaitMs 0); it may hand over what one fetch already returned (notification does).
+    if (g.mode === 'single' && g.batch.maxWaitMs !== 0) problems.push(`${g.id}: single mode never waits (batch.maxWaitMs must be 0)`);
   }
   if (problems.length) throw new Error(`Invalid topology:\n- ${problems.join('\n- ')}`);
 }

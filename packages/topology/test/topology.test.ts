@@ -16,6 +16,12 @@ describe('topology', () => {
     expect(() => validateTopology()).not.toThrow();
   });
 
+  it('when a group consumes one by one (MISSION §2: "immediately"), then it never holds an event back for more', () => {
+    const single = Object.values(CONSUMER_GROUPS).filter((g) => g.mode === 'single');
+    expect(single.map((g) => g.id)).toEqual(expect.arrayContaining(['notification-service', 'inventory-service', 'delivery-tracking-service']));
+    for (const g of single) expect({ group: g.id, maxWaitMs: g.batch.maxWaitMs }).toEqual({ group: g.id, maxWaitMs: 0 });
+  });
+
   it('when read, then the topics match MISSION §2', () => {
     const table = Object.fromEntries(Object.values(TOPICS).map((t) => [t.name, [t.partitions, t.retentionMs / DAY, t.compression, t.cleanupPolicy]]));
     expect(table).toEqual({
