@@ -93,11 +93,15 @@ async function produceWithKcat(brokers: string, topic: string, payloads: string[
 async function caughtUp(admin: Admin, group: ConsumerGroupSpec, marks: Map<string, Map<number, number>>): Promise<boolean> {
   const groupId = resolveGroupId(group);
   const topics = [...marks.keys()].filter((t) => group.topics.some((s) => resolveTopicName(s) === t));
-  const committed = await admin.fetchOffsets({ groupId, topics });
+  return committedReach(await admin.fetchOffsets({ groupId, topics }), marks);
+}
+
+/** Every partition's committed offset (as the admin client reports it; -1 = none) is at its mark. */
+export function committedReach(committed: ReadonlyArray<{ topic: string; partitions: ReadonlyArray<{ partition: number; offset: string }> }>, marks: Map<string, Map<number, number>>): boolean {
   for (const t of committed) {
     for (const p of t.partitions) {
       const mark = marks.get(t.topic)?.get(p.partition) ?? 0;
-      if (Number(p.offset) < mark) return false;
+      if (mark > 0 && Number(p.offset) < mark) return false;
     }
   }
   return true;
