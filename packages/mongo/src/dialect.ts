@@ -14,9 +14,11 @@ export interface StoreDialect {
    */
   readonly atomicConditionalWrites: boolean;
   /**
-   * FerretDB v1 keeps one pooled SQLite connection per update statement that matched a document
-   * until the whole command ends; its pool has 100, so 100 matched updates in one command (or in
-   * concurrent commands) deadlock. MongoDB has no such limit.
+   * Stock FerretDB v1 keeps one pooled SQLite connection per update statement that matched a
+   * document until the whole command ends; its pool has 100, so 100 matched updates in one
+   * command (or in concurrent commands) deadlock, and each statement is a transaction of its own.
+   * The MedLives build (patches 6 and 8, reported in `buildInfo`) has neither problem and takes a
+   * whole batch in one command, as MongoDB does.
    */
   readonly maxUpdatesPerCommand: number;
   /**
@@ -42,13 +44,16 @@ export interface StoreDialect {
 
 export const MONGODB: StoreDialect = Object.freeze({ name: 'mongodb', atomicConditionalWrites: true, maxUpdatesPerCommand: Infinity, batchedIdLookup: true, secondaryIndexes: true, fullGroupAccumulators: true });
 export const FERRETDB: StoreDialect = Object.freeze({ name: 'ferretdb', atomicConditionalWrites: false, maxUpdatesPerCommand: 40, batchedIdLookup: false, secondaryIndexes: false, fullGroupAccumulators: false });
-/** The MedLives FerretDB build: as FERRETDB, but `_id: {$in}` is pushed down to the index. */
+/** An earlier MedLives FerretDB build: as FERRETDB, but `_id: {$in}` is pushed down to the index. */
 export const FERRETDB_ID_IN: StoreDialect = Object.freeze({ ...FERRETDB, batchedIdLookup: true });
+/** The MedLives FerretDB build of today: also one transaction per update command, no pool limit. */
+export const FERRETDB_MEDLIVES: StoreDialect = Object.freeze({ ...FERRETDB_ID_IN, maxUpdatesPerCommand: 1_000 });
 
 /** The writer's strategy for the server @medlives/runtime detected. */
-export function dialectFor(server: Pick<MongoServerInfo, 'kind'> & Partial<Pick<MongoServerInfo, 'idInPushdown'>>): StoreDialect {
+export function dialectFor(server: Pick<MongoServerInfo, 'kind'> & Partial<Pick<MongoServerInfo, 'idInPushdown' | 'bulkUpdates'>>): StoreDialect {
   if (server.kind !== 'ferretdb') return MONGODB;
-  return server.idInPushdown ? FERRETDB_ID_IN : FERRETDB;
+  if (!server.idInPushdown) return FERRETDB;
+  return server.bulkUpdates ? FERRETDB_MEDLIVES : FERRETDB_ID_IN;
 }
 
 export async function detectDialect(conn: Connection): Promise<StoreDialect> {

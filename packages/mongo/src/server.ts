@@ -17,17 +17,23 @@ export interface MongoServerInfo {
    * the MedLives build (scripts/infra/ferretdb-build.ts), which reports it in `buildInfo`.
    */
   idInPushdown: boolean;
+  /**
+   * An `update` command of many statements costs one transaction and holds no pooled connection
+   * per statement, so it needs no cap. MongoDB; on FerretDB the MedLives build (patches 6 and 8).
+   */
+  bulkUpdates: boolean;
 }
 
 export async function detectMongoServer(connection: Connection): Promise<MongoServerInfo> {
   const info = (await connection.db!.admin().command({ buildInfo: 1 })) as {
     version?: string;
     ferretdbVersion?: string;
-    ferretdbFeatures?: { medlivesIdInPushdown?: boolean };
+    ferretdbFeatures?: { medlivesIdInPushdown?: boolean; medlivesBulkUpdate?: boolean };
   };
   if (info.ferretdbVersion) {
     const idInPushdown = info.ferretdbFeatures?.medlivesIdInPushdown === true;
-    return { kind: 'ferretdb', version: info.ferretdbVersion, atomicDocumentUpdates: false, ttlIndexes: false, transactions: false, idInPushdown };
+    const bulkUpdates = info.ferretdbFeatures?.medlivesBulkUpdate === true;
+    return { kind: 'ferretdb', version: info.ferretdbVersion, atomicDocumentUpdates: false, ttlIndexes: false, transactions: false, idInPushdown, bulkUpdates };
   }
   const hello = (await connection.db!.admin().command({ hello: 1 })) as { setName?: string; msg?: string };
   return {
@@ -38,5 +44,6 @@ export async function detectMongoServer(connection: Connection): Promise<MongoSe
     // Transactions need a replica set or a mongos.
     transactions: hello.setName !== undefined || hello.msg === 'isdbgrid',
     idInPushdown: true,
+    bulkUpdates: true,
   };
 }

@@ -1,5 +1,5 @@
 import { ObjectId } from 'mongodb';
-import { connectMongo, dialectFor, FERRETDB_ID_IN, MONGODB, type MongoHandle } from '@medlives/mongo';
+import { connectMongo, dialectFor, FERRETDB_MEDLIVES, MONGODB, type MongoHandle } from '@medlives/mongo';
 import { randomMongoUrl } from '@medlives/testkit';
 
 /**
@@ -28,7 +28,7 @@ describe('_id lookups on the test server', () => {
 
   it('when the server is connected, then it reports the batched _id lookup and the dialect uses it', () => {
     expect(mongo.server.idInPushdown).toBe(true);
-    expect(mongo.dialect).toBe(mongo.server.kind === 'ferretdb' ? FERRETDB_ID_IN : MONGODB);
+    expect(mongo.dialect).toBe(mongo.server.kind === 'ferretdb' ? FERRETDB_MEDLIVES : MONGODB);
     expect(dialectFor(mongo.server).batchedIdLookup).toBe(true);
   });
 

@@ -1,5 +1,5 @@
 import { AppError } from '@medlives/errors';
-import { FERRETDB, FERRETDB_ID_IN, MONGODB, dialectFor, mongoAppError } from '@medlives/mongo';
+import { FERRETDB, FERRETDB_ID_IN, FERRETDB_MEDLIVES, MONGODB, dialectFor, mongoAppError } from '@medlives/mongo';
 
 describe('mongoAppError', () => {
   it.each([
@@ -34,5 +34,12 @@ describe('dialect', () => {
     expect(dialect).toBe(FERRETDB_ID_IN);
     expect(dialect).toEqual({ ...FERRETDB, batchedIdLookup: true });
     expect(FERRETDB.batchedIdLookup).toBe(false);
+  });
+
+  it('when FerretDB also reports bulk updates (the MedLives build), then a batch is one update command', () => {
+    const dialect = dialectFor({ kind: 'ferretdb', idInPushdown: true, bulkUpdates: true });
+    expect(dialect).toBe(FERRETDB_MEDLIVES);
+    expect(dialect).toEqual({ ...FERRETDB_ID_IN, maxUpdatesPerCommand: 1_000 });
+    expect(FERRETDB_ID_IN.maxUpdatesPerCommand).toBe(40);
   });
 });

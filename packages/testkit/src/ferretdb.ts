@@ -11,7 +11,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureFerretBinary } from '../../../scripts/infra/ferretdb-build';
-import { ferretBackend, pings } from '../../../scripts/infra/mongo';
+import { ferretBackend, ferretTuning, pings } from '../../../scripts/infra/mongo';
 import { dropPgDatabase, ensurePgDatabase, pgUrl, postgresUp } from '../../../scripts/infra/postgres';
 import { waitFor } from './index';
 
@@ -56,7 +56,7 @@ export async function startFerret(): Promise<FerretInstance> {
     backend,
     async start() {
       if (child) return;
-      child = spawn(binary, ['-listen', `127.0.0.1:${port}`, ...storage], { stdio: 'ignore' });
+      child = spawn(binary, ['-listen', `127.0.0.1:${port}`, ...storage, ...ferretTuning()], { stdio: 'ignore' });
       await waitFor(`FerretDB on ${port}`, () => pings(url, 500), { timeoutMs: 30_000, intervalMs: 100 });
     },
     async stop() {
