@@ -17,7 +17,7 @@ describe('chaos (short): one round of each fault under load', () => {
   beforeAll(async () => {
     const infra = new PrivateInfra({ stateDir, kafkaPort: await freePortPair(), mongoPort: await freePort() });
     report = await runChaos({ short: true, ratePerSecond: 2, infra, recoveryBoundS: 120, log: (l) => process.stderr.write(`[chaos] ${l}\n`) });
-    process.stderr.write(renderReport(report, 'jest scripts/chaos/test/chaos-short.suite.ts'));
+    process.stderr.write(renderReport(report, 'jest scripts/chaos/test/chaos-short.int.test.ts'));
   }, 25 * 60_000);
   afterAll(() => rmSync(stateDir, { recursive: true, force: true }));
 
