@@ -30,8 +30,9 @@ const VARIANTS: Variant[] = [
   { name: 'direct', mode: 'direct', path: '/api/v1/orders' },
 ];
 
-export async function startApi(mode: string, port: number, prefix: string): Promise<ChildProcess> {
-  const child = spawn(join(REPO, 'node_modules', '.bin', 'tsx'), ['apps/producer-api/src/main.ts'], {
+/** Starts the API in a process of its own; `nodeArgs` go to Node (e.g. `--cpu-prof`, which NODE_OPTIONS refuses). */
+export async function startApi(mode: string, port: number, prefix: string, nodeArgs: readonly string[] = []): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'apps/producer-api/src/main.ts'], {
     cwd: REPO,
     stdio: ['ignore', 'ignore', 'inherit'],
     env: {

@@ -30,6 +30,8 @@ export interface PersistenceBenchOptions {
   readonly latency?: boolean;
   /** Write bench/results/persistence.{json,md}. @default true */
   readonly write?: boolean;
+  /** Started (not awaited) when the batched worker starts draining, e.g. to profile the database. */
+  readonly whileOursDrains?: () => Promise<unknown>;
 }
 
 export async function runPersistenceBench(options: PersistenceBenchOptions = {}): Promise<Record<string, unknown>> {
@@ -58,6 +60,7 @@ export async function runPersistenceBench(options: PersistenceBenchOptions = {})
     const app = createApp(config, { registry, logger: pino({ level: 'error' }) });
     await app.start();
     const oursStart = Date.now();
+    const observing = options.whileOursDrains?.();
     await waitFor('the batched worker to drain', async () => (await lagOf(topo.admin, app.consumer!.groupId, topics)) === 0, { timeoutMs: 3_600_000, intervalMs: 200 });
     const oursSeconds = (Date.now() - oursStart) / 1000;
     const ours = {
@@ -69,6 +72,7 @@ export async function runPersistenceBench(options: PersistenceBenchOptions = {})
       batches: await sum(registry, 'medlives_consumer_commits_total'),
     };
     await app.stop('bench done');
+    await observing;
 
     // --- naive
     const conn = await mongoose.createConnection(dbUrl('bench_naive')).asPromise();

@@ -4,7 +4,8 @@
  * bench/charts/*.svg (`--quick`: bench/results/quick/ instead, so a development run never
  * replaces the committed report).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { createKafka } from '@medlives/kafka';
 import { infraUp } from '../../scripts/infra';
@@ -15,7 +16,8 @@ import type { ApiMode, ApiResult, BenchRun, BrokerResult, GroupDrain, HttpLoad, 
 import { MAX_LOAD_PER_CORE, checkQuiet } from './quiet';
 import { renderReport } from './render';
 import { CpuProfiler, loadAverage, machine, versions } from './system';
-import { stamp } from './util';
+import { fmt, freePort, stamp } from './util';
+import { type ProfileSummary, profileFerret, readLargestCpuProfile, summarizeCpuProfile } from './profile';
 
 export interface Sizes {
   brokerRecords: number;
@@ -29,6 +31,8 @@ export interface Sizes {
   scalingInstances: number[];
   groupEvents: number;
   notificationOrders: number;
+  /** Length of the Go CPU profile of FerretDB taken during the persistence drain. */
+  profileSeconds: number;
 }
 
 export const FULL: Sizes = {
@@ -43,6 +47,7 @@ export const FULL: Sizes = {
   scalingInstances: [1, 2, 3],
   groupEvents: 10_000,
   notificationOrders: 2_000,
+  profileSeconds: 15,
 };
 
 export const QUICK: Sizes = {
@@ -57,6 +62,7 @@ export const QUICK: Sizes = {
   scalingInstances: [1, 2, 3],
   groupEvents: 1_000,
   notificationOrders: 200,
+  profileSeconds: 2,
 };
 
 /** Scenario names for `npm run bench -- <name>...`; `analytics` and `notification` keep the old commands working. */
@@ -110,6 +116,8 @@ export async function runSuite(options: SuiteOptions): Promise<{ run: BenchRun; 
   let steady: SteadyResult | undefined;
   let scaling: ScalingResult | undefined;
   const groups: GroupDrain[] = [];
+  let ferretProfile: ProfileSummary | undefined;
+  let apiProfile: ProfileSummary | undefined;
   const prefix = `bench${Date.now().toString(36)}.`;
 
   async function scenario(name: string, body: () => Promise<void>): Promise<void> {
@@ -143,11 +151,24 @@ export async function runSuite(options: SuiteOptions): Promise<{ run: BenchRun; 
         say(`broker ceiling: produce ${broker.producer.recordsPerSecond}/s, consume ${broker.consumer.recordsPerSecond}/s (${broker.recordBytes} B records)`);
       });
     }
-    if (want.has('api')) await scenario('api', async () => void (api = await apiScenario(sizes)));
+    if (want.has('api')) {
+      await scenario('api', async () => {
+        const r = await apiScenario(sizes);
+        api = r.result;
+        apiProfile = r.profile;
+      });
+    }
     if (want.has('persistence')) {
       await scenario('persistence', async () => {
         const { runPersistenceBench } = await import('../persistence');
-        const d = (await runPersistenceBench({ events: sizes.persistenceEvents, latency: false, write: false })) as {
+        // The drain's private FerretDB serves Go profiles on a free port for this scenario only.
+        const pprof = `127.0.0.1:${await freePort()}`;
+        process.env.MEDLIVES_FERRET_PPROF = pprof;
+        const whileOursDrains = async () => {
+          await new Promise((r) => setTimeout(r, 3_000));
+          ferretProfile = await profileFerret(pprof, sizes.profileSeconds, `order-persistence draining ${fmt(sizes.persistenceEvents)} events (${sizes.profileSeconds} s, from 3 s into the drain)`, say);
+        };
+        const d = (await runPersistenceBench({ events: sizes.persistenceEvents, latency: false, write: false, whileOursDrains }).finally(() => delete process.env.MEDLIVES_FERRET_PPROF)) as {
           events: number;
           orders: number;
           batched: PersistenceResult['ours'];
@@ -219,6 +240,7 @@ export async function runSuite(options: SuiteOptions): Promise<{ run: BenchRun; 
     ...(steady ? { steady } : {}),
     ...(scaling ? { scaling } : {}),
     ...(groups.length ? { groups } : {}),
+    ...(ferretProfile || apiProfile ? { profiles: [ferretProfile, apiProfile].filter((p): p is ProfileSummary => p !== undefined) } : {}),
   };
   await writeOutputs(run);
   const verdict = checkQuiet(run);
@@ -255,7 +277,7 @@ export async function writeOutputs(run: BenchRun): Promise<void> {
   say(`wrote ${relative(process.cwd(), report)}, ${relative(process.cwd(), json)} and charts in ${relative(process.cwd(), join(dir, 'charts'))}`);
 }
 
-async function apiScenario(sizes: Sizes): Promise<ApiResult> {
+async function apiScenario(sizes: Sizes): Promise<{ result: ApiResult; profile?: ProfileSummary }> {
   const { startApi, stop, load, orderBody } = await import('../api');
   const { ensureTopics } = await import('@medlives/kafka');
   const { resolveTopics } = await import('@medlives/topology');
@@ -266,6 +288,7 @@ async function apiScenario(sizes: Sizes): Promise<ApiResult> {
   await ensureTopics(admin, resolveTopics({ prefix }));
   const body = orderBody();
   const modes = {} as Record<ApiMode, { max: HttpLoad; fixed: HttpLoad }>;
+  let profile: ProfileSummary | undefined;
   const variants: Array<{ name: ApiMode; mode: 'kafka' | 'direct'; path: string }> = [
     { name: 'validate', mode: 'kafka', path: '/api/v1/orders/validate' },
     { name: 'kafka', mode: 'kafka', path: '/api/v1/orders' },
@@ -281,21 +304,35 @@ async function apiScenario(sizes: Sizes): Promise<ApiResult> {
         });
       });
       say(`api ${v.name}: starting the API (WRITE_MODE=${v.mode}) on ${port}`);
-      const child = await startApi(v.mode, port, prefix);
+      // The validation-only API is profiled (V8 CPU profile written when it exits): its ceiling is
+      // the API's own per-request CPU, and the profile says where that goes.
+      const profileDir = v.name === 'validate' ? mkdtempSync(join(tmpdir(), 'medlives-cpuprof-')) : undefined;
+      const child = await startApi(v.mode, port, prefix, profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []);
+      let served = 0;
       try {
         const url = `http://127.0.0.1:${port}${v.path}`;
-        await load(url, body, { connections: 16, overallRate: 200, durationS: sizes.apiWarmupSeconds });
+        const warm = await load(url, body, { connections: 16, overallRate: 200, durationS: sizes.apiWarmupSeconds });
         const max = await load(url, body, { connections: 64, durationS: sizes.apiSeconds });
         const fixed = await load(url, body, { connections: 64, overallRate: sizes.steadyRate, durationS: sizes.apiSeconds });
+        served = (warm.okPerSecond * sizes.apiWarmupSeconds) + (max.okPerSecond + fixed.okPerSecond) * sizes.apiSeconds;
         modes[v.name] = { max, fixed };
         say(`api ${v.name}: max ${max.okPerSecond}/s; at ${sizes.steadyRate}/s p50 ${fixed.p50Ms} ms p99 ${fixed.p99Ms} ms`);
       } finally {
         await stop(child);
+      }
+      if (profileDir) {
+        try {
+          const cpu = readLargestCpuProfile(profileDir);
+          if (cpu) profile = summarizeCpuProfile(cpu, `the validation-only route: start-up, warm-up, max and ${fmt(sizes.steadyRate)}/s loads (${fmt(served)} requests)`, served);
+          else say('api: no CPU profile was written');
+        } finally {
+          rmSync(profileDir, { recursive: true, force: true });
+        }
       }
     }
   } finally {
     await admin.deleteTopics({ topics: (await admin.listTopics()).filter((t) => t.startsWith(prefix)) }).catch(() => undefined);
     await admin.disconnect();
   }
-  return { durationS: sizes.apiSeconds, fixedRate: sizes.steadyRate, modes };
+  return { result: { durationS: sizes.apiSeconds, fixedRate: sizes.steadyRate, modes }, ...(profile ? { profile } : {}) };
 }

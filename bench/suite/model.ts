@@ -3,6 +3,7 @@
  * bench/report.md and the charts are rendered from it by pure functions (bench/suite/render.ts,
  * bench/suite/charts.ts), so the report can be re-rendered and unit-tested without running anything.
  */
+import type { ProfileSummary } from './profile';
 
 export interface LoadAverage {
   readonly load1: number;
@@ -132,4 +133,6 @@ export interface BenchRun {
   readonly steady?: SteadyResult;
   readonly scaling?: ScalingResult;
   readonly groups?: readonly GroupDrain[];
+  /** CPU profiles taken during the run (bench/suite/profile.ts): what bounds the missed targets. */
+  readonly profiles?: readonly ProfileSummary[];
 }

@@ -3,6 +3,7 @@
  * issue's targets with now / target / met and, where one is missed, what bounded it (the CPU
  * each process used during that scenario). Pure: no I/O, no clock.
  */
+import type { ProfileSummary } from './profile';
 import type { BenchRun, CpuShare, ScenarioRecord } from './model';
 import { checkQuiet } from './quiet';
 import { fmt, fmtRatio, ratio } from './util';
@@ -64,6 +65,22 @@ export function boundOf(record: ScenarioRecord | undefined, cores: number): stri
   return `no process saturated (${total.toFixed(2)} of ${cores} cores busy: ${list}): waiting on round trips, not CPU`;
 }
 
+/** The scenario each profiled process bounds. */
+const PROFILED_SCENARIO: Record<string, string> = { FerretDB: 'persistence', 'producer-api': 'api' };
+
+/** The CPU profiles taken during the run: where the bounding process spends its CPU. */
+export function renderProfiles(profiles: readonly ProfileSummary[] | undefined): string[] {
+  if (!profiles?.length) return [];
+  const out = ['## Profiles', '', 'Where the CPU of the process that bounds a missed target goes, profiled during this run.', ''];
+  for (const p of profiles) {
+    out.push(`**${p.process}**, during ${p.during}: ${p.tool}; ${fmt(p.busySeconds, 1)} CPU s sampled${p.msPerItem !== undefined ? `, ${fmt(p.msPerItem, 3)} CPU ms per request` : ''}.`, '');
+    out.push('| where | share of busy CPU |', '|---|---:|');
+    for (const l of p.lines) out.push(`| ${l.what} | ${l.percent.toFixed(1)} % |`);
+    out.push('');
+  }
+  return out;
+}
+
 function loadText(l: { load1: number; load5: number; load15: number }): string {
   return `${l.load1.toFixed(2)} / ${l.load5.toFixed(2)} / ${l.load15.toFixed(2)}`;
 }
@@ -100,10 +117,12 @@ export function renderReport(run: BenchRun): string {
     const now = t.now === null ? '—' : `${fmt(t.now, 2)}${t.unit}`;
     const ran = (t.scenario === 'api' && run.api) || (t.scenario === 'steady' && run.steady);
     const met = t.met === null ? (t.now === null ? (ran ? 'not comparable (rate not reached)' : 'not measured') : '—') : t.met ? '✅ yes' : '❌ no';
-    const bound = t.met === false ? boundOf(scenario(t.scenario), run.machine.cores) : '';
+    const profiled = run.profiles?.some((p) => PROFILED_SCENARIO[p.process] === t.scenario);
+    const bound = t.met === false ? `${boundOf(scenario(t.scenario), run.machine.cores)}${profiled ? '; where that CPU goes: see Profiles' : ''}` : '';
     out.push(`| ${t.metric} | ${now} | ${t.target} | ${met} | ${bound} |`);
   }
   out.push('');
+  out.push(...renderProfiles(run.profiles));
 
   out.push('## Charts', '');
   for (const c of CHARTS) out.push(`![${c.title}](charts/${c.file})`, '');
