@@ -121,6 +121,10 @@ export async function runSuite(options: SuiteOptions): Promise<{ run: BenchRun; 
   const prefix = `bench${Date.now().toString(36)}.`;
 
   async function scenario(name: string, body: () => Promise<void>): Promise<void> {
+    // The 1-min load average lags: let the previous scenario's load decay (at most 2 min) first.
+    const settleUntil = Date.now() + 120_000;
+    if (loadAverage().load1 > limit) say(`${name}: waiting for the load average (${loadAverage().load1}) to fall below ${limit} first`);
+    while (loadAverage().load1 > limit && Date.now() < settleUntil) await new Promise((r) => setTimeout(r, 2_000));
     const loadBefore = loadAverage();
     const startedAt = new Date();
     say(`=== ${name} (load ${loadBefore.load1}) ===`);
@@ -248,6 +252,7 @@ export async function runSuite(options: SuiteOptions): Promise<{ run: BenchRun; 
     say('!!! NOT A QUIET RUN — the report is flagged:');
     for (const p of verdict.problems) say(`!!!   ${p}`);
   }
+  for (const l of verdict.limits) say(`offered rate not reached: ${l}`);
   const failed = scenarios.some((s) => s.error);
   return { run, exitCode: failed ? 1 : options.strict && !verdict.quiet ? 2 : 0 };
 }

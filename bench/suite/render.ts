@@ -101,6 +101,11 @@ export function renderReport(run: BenchRun): string {
     for (const p of verdict.problems) out.push(`> - ${p}`);
     out.push('', 'Re-run `npm run bench` on an idle machine before quoting any figure below.', '');
   }
+  if (verdict.limits.length) {
+    out.push('**Offered rates not reached** (what the platform does on this machine, not noise; the latencies measured at these rates are marked not comparable):', '');
+    for (const l of verdict.limits) out.push(`- ${l}`);
+    out.push('');
+  }
   out.push(
     `Run ${run.at}${run.quick ? ' with `--quick` (small sizes, same code paths: for development, not for quoting)' : ''}; scenarios: ${run.scenariosRequested.join(', ')}.`,
     '',

@@ -44,7 +44,7 @@ function goodRun(): BenchRun {
 
 describe('quiet-machine check', () => {
   it('passes a run whose baselines agree and whose load stayed low', () => {
-    expect(checkQuiet(goodRun())).toEqual({ quiet: true, problems: [] });
+    expect(checkQuiet(goodRun())).toEqual({ quiet: true, problems: [], limits: [] });
   });
 
   it('flags validate-only slower than kafka mode', () => {
@@ -71,7 +71,7 @@ describe('quiet-machine check', () => {
     expect(checkQuiet({ ...goodRun(), loadAtStart: { load1: 3.0, load5: 2, load15: 1 } }).quiet).toBe(true);
   });
 
-  it('flags a busy scenario, a failed scenario, an API above the broker ceiling and a steady rate not reached', () => {
+  it('flags a busy scenario, a failed scenario and an API above the broker ceiling; a steady rate not reached is a limit, not a problem', () => {
     const run = goodRun();
     const verdict = checkQuiet({
       ...run,
@@ -83,7 +83,14 @@ describe('quiet-machine check', () => {
     expect(text).toMatch(/api: load average 5\.00 before/);
     expect(text).toMatch(/persistence: failed \(boom\)/);
     expect(text).toMatch(/beat the broker's own producer ceiling/);
-    expect(text).toMatch(/steady state reached 700\/s of 1000\/s/);
+    expect(text).not.toMatch(/steady state reached/);
+    expect(verdict.limits).toEqual([expect.stringMatching(/steady state reached 700\/s of 1000\/s/)]);
+  });
+
+  it('keeps a quiet run quiet when an offered rate is not reached, and names the rate as a limit', () => {
+    const run = goodRun();
+    const verdict = checkQuiet({ ...run, api: { ...run.api!, modes: { ...run.api!.modes, kafka: { max: load(4000, 30), fixed: load(613, 900) } } } });
+    expect(verdict).toEqual({ quiet: true, problems: [], limits: [expect.stringMatching(/^kafka: reached 613\/s of the fixed 1000\/s/)] });
   });
 });
 

@@ -7,18 +7,36 @@ export function groupTopics(group: ConsumerGroupSpec, prefix: string): string[] 
 }
 
 /** Publishes envelopes the way the producer API does (idempotent, acks=all), in large batches. */
-export async function publish(kafka: Kafka, prefix: string, events: readonly Envelope[], chunk = 2_000): Promise<void> {
+/**
+ * Produces events in order, `chunk` at a time and at most `maxBytes` of keys and values per
+ * request (sent uncompressed, so one partition's share of a big chunk must stay under the
+ * broker's 1 MB message limit: 5,000 delivery positions of one courier did not).
+ */
+export async function publish(kafka: Kafka, prefix: string, events: readonly Envelope[], chunk = 2_000, maxBytes = 512 * 1024): Promise<void> {
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
   await producer.connect();
   try {
-    for (let i = 0; i < events.length; i += chunk) {
-      const byTopic = new Map<string, Message[]>();
-      for (const e of events.slice(i, i + chunk)) {
-        const { topic, message } = encodeEvent(e, { prefix });
-        byTopic.set(topic, [...(byTopic.get(topic) ?? []), message]);
-      }
+    let byTopic = new Map<string, Message[]>();
+    let count = 0;
+    let bytes = 0;
+    const flush = async () => {
+      if (count === 0) return;
       await producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
+      byTopic = new Map();
+      count = 0;
+      bytes = 0;
+    };
+    for (const e of events) {
+      const { topic, message } = encodeEvent(e, { prefix });
+      const size = String(message.key ?? '').length + (message.value?.length ?? 0);
+      if (count >= chunk || (count > 0 && bytes + size > maxBytes)) await flush();
+      const list = byTopic.get(topic) ?? [];
+      list.push(message);
+      byTopic.set(topic, list);
+      count++;
+      bytes += size;
     }
+    await flush();
   } finally {
     await producer.disconnect();
   }

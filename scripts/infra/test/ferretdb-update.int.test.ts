@@ -1,8 +1,9 @@
 /**
- * Patch 8 in scripts/infra/ferretdb-build.ts commits an `update` command's writes in one
- * transaction at its end. These cases pin what a client sees, which must be what MongoDB gives:
- * every statement reads what the earlier statements of the same command wrote, and the counts
- * are per statement.
+ * Patches 8 and 9 in scripts/infra/ferretdb-build.ts commit an `update` command's writes in one
+ * transaction at its end and replace by `_id` without reading the stored document first. These
+ * cases pin what a client sees, which must be what MongoDB gives: every statement reads what the
+ * earlier statements of the same command wrote, a replace matches only an existing document, the
+ * counts are per statement, and `_id` stays immutable.
  */
 import mongoose from 'mongoose';
 import { type FerretInstance, startFerret } from '@medlives/testkit';
@@ -65,5 +66,26 @@ describe('FerretDB build: an update command with many statements', () => {
     expect(result.modifiedCount).toBe(120);
     const docs = await coll.find({}).toArray();
     expect(new Map(docs.map((d) => [d._id, d.n]))).toEqual(new Map(ids.map((id, i) => [id, i + 1])));
+  });
+
+  it('when a replace by _id finds no document, then nothing is matched and nothing is inserted', async () => {
+    const coll = conn.collection<Doc>('missing');
+    await coll.insertOne({ _id: 'here', n: 1 });
+    const result = await coll.bulkWrite(
+      [
+        { replaceOne: { filter: { _id: 'gone' }, replacement: { n: 9 } } },
+        { replaceOne: { filter: { _id: 'here' }, replacement: { n: 2 } } },
+      ],
+      { ordered: false },
+    );
+    expect({ matched: result.matchedCount, modified: result.modifiedCount }).toEqual({ matched: 1, modified: 1 });
+    expect(await coll.find({}).toArray()).toEqual([{ _id: 'here', n: 2 }]);
+  });
+
+  it('when a replacement carries another _id, then it is refused as on MongoDB and the document keeps its _id', async () => {
+    const coll = conn.collection<Doc>('immutable');
+    await coll.insertOne({ _id: 'keep', n: 1 });
+    await expect(coll.replaceOne({ _id: 'keep' }, { _id: 'other', n: 2 } as unknown as Doc)).rejects.toThrow(/immutable field '_id'/);
+    expect(await coll.find({}).toArray()).toEqual([{ _id: 'keep', n: 1 }]);
   });
 });
