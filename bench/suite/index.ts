@@ -106,6 +106,8 @@ export async function runSuite(options: SuiteOptions): Promise<{ run: BenchRun; 
   const infra = await infraUp((l) => say(`infra: ${l}`));
   Object.assign(process.env, infra.env);
   const mongoDetail = infra.services.find((s) => s.name === 'mongo')?.detail;
+  // Read before any scenario runs: some scenarios rewrite their own result files in the tree.
+  const runVersions = versions(mongoDetail);
   const admin = createKafka({ brokers: infra.env.KAFKA_BROKERS.split(','), clientId: 'bench-suite' }).admin();
   await admin.connect();
 
@@ -235,7 +237,7 @@ export async function runSuite(options: SuiteOptions): Promise<{ run: BenchRun; 
     quick: options.quick,
     scenariosRequested: [...options.scenarios],
     machine: mach,
-    versions: versions(mongoDetail),
+    versions: runVersions,
     loadAtStart,
     scenarios,
     ...(broker ? { broker } : {}),
